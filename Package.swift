@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The SDP certification harness: see README.md and Docs/.
+let package = Package(
+    name: "SDPCertHarness",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "experiments", targets: ["experiments"]),
+        .library(name: "Certifiers", targets: ["Certifiers"]),
+        .library(name: "Networks", targets: ["Networks"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // C libraries, each wrapped once and found through pkg-config.
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CLAPACKE", path: "Sources/CLAPACKE", pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // Swift modules (architecture.md).
+        .target(
+            name: "LinearAlgebra",
+            dependencies: ["COpenBLAS", "CLAPACKE", .product(name: "RealModule", package: "swift-numerics")]),
+        .target(name: "Networks", dependencies: ["LinearAlgebra", "CHDF5"]),
+        .target(name: "Datasets", dependencies: ["LinearAlgebra", "CZlib"]),
+        .target(name: "Attacks", dependencies: ["LinearAlgebra", "Networks"]),
+        .target(name: "Certifiers", dependencies: ["LinearAlgebra", "Networks"]),
+        .target(name: "Training", dependencies: ["LinearAlgebra", "Networks", "Datasets", "Attacks", "Certifiers"]),
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "LinearAlgebra", "Networks", "Datasets", "Training", "Attacks", "Certifiers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .executableTarget(name: "experiments", dependencies: ["Experiments"]),
+
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(
+            name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "DatasetsTests", dependencies: ["Datasets"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "CertifiersTests", dependencies: ["Certifiers", "Networks", "LinearAlgebra"]),
+        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Networks", "LinearAlgebra"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "LinearAlgebra"]),
+        .testTarget(
+            name: "ExperimentsTests", dependencies: ["Experiments", "Networks", "Datasets"]),
+    ]
+)

@@ -1,0 +1,3 @@
+import Experiments
+
+ExperimentsCommand.main()
