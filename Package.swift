@@ -49,17 +49,18 @@ let package = Package(
             ]),
         .executableTarget(name: "experiments", dependencies: ["Experiments"]),
 
+        // Tests. Fixtures and the scripts that made them live in Tests/Fixtures (TestSupport finds them).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(
-            name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra"],
+            name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra", "TestSupport"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "CertifiersTests", dependencies: ["Certifiers", "Networks", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "LinearAlgebra"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"]),
         .testTarget(
-            name: "DatasetsTests", dependencies: ["Datasets"],
-            resources: [.copy("Fixtures")]),
-        .testTarget(name: "CertifiersTests", dependencies: ["Certifiers", "Networks", "LinearAlgebra"]),
-        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "Networks", "LinearAlgebra"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Networks", "LinearAlgebra"]),
-        .testTarget(
-            name: "ExperimentsTests", dependencies: ["Experiments", "Networks", "Datasets"]),
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Networks", "Datasets", "LinearAlgebra", "TestSupport"]),
     ]
 )

@@ -38,14 +38,8 @@ struct EvaluateCommand: ParsableCommand {
         let indices = try points.selection().resolve(size: images.count)
         guard !indices.isEmpty else { throw CommandError("no points selected") }
 
-        var correct = 0
-        let batch = 1000
-        for startIndex in stride(from: 0, to: indices.count, by: batch) {
-            let chunk = Array(indices[startIndex..<min(startIndex + batch, indices.count)])
-            let predicted = try net.predictions(try images.inputs(chunk, as: Double.self))
-            correct += zip(predicted, images.labels(chunk)).filter { $0 == $1 }.count
-        }
-        let accuracy = Double(correct) / Double(indices.count)
+        let evaluation = try Evaluation(network: net, images: images, indices: indices)
+        let (correct, accuracy) = (evaluation.correct, evaluation.accuracy)
         let seconds = Date().timeIntervalSince(start)
         switch format {
         case .text:

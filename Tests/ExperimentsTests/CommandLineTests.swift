@@ -1,0 +1,106 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The `experiments` binary run end to end, as a user runs it (including the examples of --help).
+final class CommandLineTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func run(_ arguments: [String]) throws -> Run {
+        let binary = TestPaths.products.appendingPathComponent("experiments")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("the experiments binary is not built beside the tests (\(binary.path))")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = TestPaths.repository
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testEvaluateExampleFromHelp() throws {
+        let r = try run(["evaluate", "--network", "networks/eran/mnist_2_20.h5", "--indices", "0-999"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("architecture  784-20-10"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("accuracy      0.8690  (869/1000)"), r.stdout)
+    }
+
+    func testEvaluateByConfigNameWithJSON() throws {
+        let r = try run([
+            "evaluate", "--network", "mnist_2_20", "--split", "verification", "--points", "100", "--seed", "1",
+            "--format", "json",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["points"] as? Int, 100)
+        XCTAssertEqual(object?["split"] as? String, "verification")
+        XCTAssertEqual(object?["network"] as? String, "mnist_2_20")
+    }
+
+    /// A corrupted HDF5 or IDX file: one line on stderr naming the file, exit status ≠ 0.
+    func testCorruptFilesGiveOneLineErrors() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let badNetwork = TestPaths.fixture("networks/bad_shape.h5")
+        var r = try run(["evaluate", "--network", badNetwork])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(badNetwork): /layers/1/weight: shape [4, 7]"), r.stderr)
+
+        // An MNIST folder whose test images are cut short (sums recomputed so only the IDX check fails).
+        let images = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("idx/truncated-idx3-ubyte")))
+        try images.write(to: dir.appendingPathComponent("t10k-images-idx3-ubyte"))
+        try FileManager.default.copyItem(
+            atPath: TestPaths.fixture("idx/raw/t10k-labels-idx1-ubyte"),
+            toPath: dir.appendingPathComponent("t10k-labels-idx1-ubyte").path)
+        let sums = try String(contentsOfFile: TestPaths.fixture("idx/raw/SHA256SUMS.uncompressed"), encoding: .utf8)
+        let truncatedSum = sha256Hex(images)
+        let fixed = sums.split(separator: "\n").map { line in
+            line.hasSuffix("t10k-images-idx3-ubyte") ? "\(truncatedSum)  t10k-images-idx3-ubyte" : String(line)
+        }.joined(separator: "\n")
+        try fixed.write(to: dir.appendingPathComponent("SHA256SUMS.uncompressed"), atomically: true, encoding: .utf8)
+        r = try run(["evaluate", "--network", "networks/eran/mnist_2_20.h5", "--mnist", dir.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("t10k-images-idx3-ubyte: truncated"), r.stderr)
+    }
+
+    func testBadOptionsAreRejected() throws {
+        var r = try run(["evaluate", "--network", "networks/eran/mnist_2_20.h5", "--indices", "0-9", "--points", "5"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("give either --indices or --points"), r.stderr)
+        r = try run(["evaluate", "--network", "no-such-net"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("no-such-net: no such network file, nor a network of that name"), r.stderr)
+        r = try run(["evaluate", "--network", "PGD-NN"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("does not exist yet"), r.stderr)
+        r = try run(["evaluate", "--network", TestPaths.fixture("networks/tiny.h5")])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("input_shape [2, 3]"), r.stderr)
+    }
+
+    func testHelpExplainsTheCommands() throws {
+        let r = try run(["evaluate", "--help"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("--indices"))
+        XCTAssertTrue(r.stdout.contains("Examples:"))
+    }
+}
+
+import Datasets
+
+private func sha256Hex(_ data: Data) -> String { SHA256.hexDigest([UInt8](data)) }
