@@ -53,9 +53,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(
-            name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra", "TestSupport"],
-            resources: [.copy("Fixtures")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+            name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "CertifiersTests", dependencies: ["Certifiers", "Networks", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "AttacksTests", dependencies: ["Attacks", "LinearAlgebra"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"]),

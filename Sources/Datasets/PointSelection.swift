@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Which points of a split a command works on: explicit indices, N seeded random ones, or all.
 ///
 /// Random selection is a partial Fisher–Yates shuffle of `0..<n` driven by `SplitMix64(seed)`,

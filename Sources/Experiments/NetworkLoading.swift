@@ -3,13 +3,17 @@ import Foundation
 import LinearAlgebra
 import Networks
 
-/// Finds the network a command names: a file path, or the name of an entry of experiments.yaml.
+/// Finds the network a command names: a file path (HDF5, or ONNX imported on the fly), or the
+/// name of an entry of experiments.yaml.
 ///
 /// - Throws: `CommandError` when neither fits, naming what was tried; `NetworkFileError` for a
 ///   file that exists but is not a valid network.
 func loadNetwork(_ reference: String, configPath: String) throws -> (network: ReLUNetwork<Double>, file: String) {
     let fm = FileManager.default
     if fm.fileExists(atPath: reference) {
+        if reference.lowercased().hasSuffix(".onnx") {
+            return (try ReLUNetwork<Double>.importONNX(from: reference), reference)
+        }
         return (try ReLUNetwork<Double>.read(from: reference), reference)
     }
     guard fm.fileExists(atPath: configPath) else {

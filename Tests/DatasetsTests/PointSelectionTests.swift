@@ -1,3 +1,4 @@
+import LinearAlgebra
 import TestSupport
 import XCTest
 @testable import Datasets

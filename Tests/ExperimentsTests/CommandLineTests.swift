@@ -2,15 +2,15 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The `experiments` binary run end to end, as a user runs it (including the examples of --help).
-final class CommandLineTests: XCTestCase {
+/// Runs the built `experiments` binary from the repository root.
+enum ExperimentsBinary {
     struct Run {
         var status: Int32
         var stdout: String
         var stderr: String
     }
 
-    func run(_ arguments: [String]) throws -> Run {
+    static func run(_ arguments: [String]) throws -> Run {
         let binary = TestPaths.products.appendingPathComponent("experiments")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw XCTSkip("the experiments binary is not built beside the tests (\(binary.path))")
@@ -30,6 +30,11 @@ final class CommandLineTests: XCTestCase {
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))
     }
+}
+
+/// The `experiments` binary run end to end, as a user runs it (including the examples of --help).
+final class CommandLineTests: XCTestCase {
+    func run(_ arguments: [String]) throws -> ExperimentsBinary.Run { try ExperimentsBinary.run(arguments) }
 
     func testEvaluateExampleFromHelp() throws {
         let r = try run(["evaluate", "--network", "networks/eran/mnist_2_20.h5", "--indices", "0-999"])
@@ -102,5 +107,28 @@ final class CommandLineTests: XCTestCase {
 }
 
 import Datasets
+import Networks
 
 private func sha256Hex(_ data: Data) -> String { SHA256.hexDigest([UInt8](data)) }
+
+/// `experiments import` end to end.
+final class ImportCommandLineTests: XCTestCase {
+    func testImportWritesAReadableNetworkAndRejectsAFinalReLU() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("n.h5").path
+        var r = try ExperimentsBinary.run(["import", "--onnx", TestPaths.fixture("onnx/normalized_gemm.onnx"), "--out", out, "--name", "imported"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("wrote \(out): imported"), r.stdout)
+        XCTAssertEqual(try ReLUNetwork<Double>.read(from: out).name, "imported")
+
+        r = try ExperimentsBinary.run(["import", "--onnx", TestPaths.fixture("onnx/final_relu.onnx"), "--out", out])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--allow-final-relu"), r.stderr)
+        r = try ExperimentsBinary.run(["import", "--onnx", TestPaths.fixture("onnx/final_relu.onnx"), "--out", out, "--allow-final-relu"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try ExperimentsBinary.run(["import", "--onnx", "x.onnx", "--out", out, "--input-shape", "28,x"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--input-shape must be positive integers"), r.stderr)
+    }
+}

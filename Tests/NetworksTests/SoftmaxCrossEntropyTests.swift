@@ -1,6 +1,6 @@
 import LinearAlgebra
 import XCTest
-@testable import Training
+@testable import Networks
 
 final class CrossEntropyTests: XCTestCase {
     func testValueMatchesDefinition() throws {

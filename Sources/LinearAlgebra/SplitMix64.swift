@@ -37,3 +37,24 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         }
     }
 }
+
+extension SplitMix64 {
+    /// A uniform double in [0, 1) from the top 53 bits.
+    public mutating func unitInterval() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// A standard normal deviate (Box–Muller on two `unitInterval` draws).
+    public mutating func normal() -> Double {
+        let u1 = 1 - unitInterval()  // (0, 1]
+        let u2 = unitInterval()
+        return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * .pi * u2)
+    }
+
+    /// A fresh generator for the `index`-th independent stream derived from this seed
+    /// (e.g. one per restart or per epoch), so streams do not depend on how much the others drew.
+    public static func stream(seed: UInt64, index: UInt64) -> SplitMix64 {
+        var mixer = SplitMix64(seed: seed ^ (index &* 0xD1B5_4A32_D192_ED03))
+        return SplitMix64(seed: mixer.next())
+    }
+}

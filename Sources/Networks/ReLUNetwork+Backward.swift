@@ -1,0 +1,112 @@
+import LinearAlgebra
+
+/// The activations a forward pass keeps for the backward pass.
+public struct ForwardTrace<Scalar: BLASScalar>: Sendable {
+    /// The inputs of each layer: `inputs[0]` is the batch, `inputs[k]` = ReLU output of layer k−1.
+    public let inputs: [Matrix<Scalar>]
+    /// The class scores (`n × classCount`).
+    public let scores: Matrix<Scalar>
+}
+
+/// Gradients of a scalar loss with respect to the parameters of each layer.
+public struct LayerGradients<Scalar: BLASScalar>: Sendable {
+    /// `∂loss/∂W_k`, shaped like `W_k`.
+    public var weight: [Matrix<Scalar>]
+    /// `∂loss/∂b_k`.
+    public var bias: [[Scalar]]
+}
+
+extension ReLUNetwork {
+    /// The forward pass keeping every layer's input, for `backward`.
+    ///
+    /// - Complexity: one BLAS `gemm` per layer.
+    public func trace(_ batch: Matrix<Scalar>) throws -> ForwardTrace<Scalar> {
+        guard batch.columns == inputSize else {
+            throw NetworkError.inputSize(expected: inputSize, got: batch.columns)
+        }
+        var inputs = [batch]
+        var x = batch
+        for (k, layer) in layers.enumerated() {
+            var y = Matrix<Scalar>(rows: x.rows, columns: layer.outputSize)
+            try y.gemm(1, x, layer.weight, transposeB: true, beta: 0)
+            y.addToEachRow(layer.bias)
+            if k == layers.count - 1 { return ForwardTrace(inputs: inputs, scores: y) }
+            y.elements.withUnsafeMutableBufferPointer { p in
+                for i in p.indices where p[i] < 0 { p[i] = 0 }
+            }
+            inputs.append(y)
+            x = y
+        }
+        return ForwardTrace(inputs: inputs, scores: x)  // not reached: a network has ≥ 1 layer
+    }
+
+    /// Back-propagates `∂loss/∂scores` through the network (the chain rule, layer by layer).
+    ///
+    /// ```
+    /// G_L = ∂loss/∂S;   ∂W_k = G_kᵀ X_k,  ∂b_k = 1ᵀ G_k,  G_{k−1} = (G_k W_k) ⊙ [X_k > 0]
+    /// ∂loss/∂X_0 = G_0 W_0
+    /// ```
+    /// A ReLU's derivative at 0 is taken as 0. Returns the parameter gradients when
+    /// `parameters` is true and the input gradient when `input` is true.
+    /// - Complexity: up to two BLAS `gemm`s per layer.
+    public func backward(
+        _ trace: ForwardTrace<Scalar>, scoreGradient: Matrix<Scalar>, parameters: Bool = true, input: Bool = false
+    ) throws -> (parameters: LayerGradients<Scalar>?, input: Matrix<Scalar>?) {
+        guard scoreGradient.rows == trace.scores.rows, scoreGradient.columns == trace.scores.columns else {
+            throw NetworkError.invalid("score gradient is \(scoreGradient.rows)×\(scoreGradient.columns), scores are \(trace.scores.rows)×\(trace.scores.columns)")
+        }
+        var g = scoreGradient
+        var weights: [Matrix<Scalar>] = []
+        var biases: [[Scalar]] = []
+        var inputGradient: Matrix<Scalar>? = nil
+        for k in stride(from: layers.count - 1, through: 0, by: -1) {
+            let layer = layers[k]
+            let x = trace.inputs[k]
+            if parameters {
+                var dw = Matrix<Scalar>(rows: layer.outputSize, columns: layer.inputSize)
+                try dw.gemm(1, g, transposeA: true, x, beta: 0)
+                weights.append(dw)
+                var db = [Scalar](repeating: 0, count: layer.outputSize)
+                for i in 0..<g.rows {
+                    let base = i * g.columns
+                    for j in 0..<g.columns { db[j] += g.elements[base + j] }
+                }
+                biases.append(db)
+            }
+            if k == 0 && !input { break }
+            var previous = Matrix<Scalar>(rows: g.rows, columns: layer.inputSize)
+            try previous.gemm(1, g, layer.weight, beta: 0)
+            if k > 0 {
+                previous.elements.withUnsafeMutableBufferPointer { p in
+                    x.elements.withUnsafeBufferPointer { xs in
+                        for i in p.indices where xs[i] <= 0 { p[i] = 0 }
+                    }
+                }
+            } else {
+                inputGradient = previous
+            }
+            g = previous
+        }
+        let gradients = parameters ? LayerGradients(weight: weights.reversed(), bias: biases.reversed()) : nil
+        return (gradients, inputGradient)
+    }
+
+    /// Replaces the parameters (same shapes), e.g. after an optimiser step.
+    ///
+    /// - Throws: `NetworkError.invalid` for a shape change or a non-finite value.
+    public mutating func setParameters(weights: [Matrix<Scalar>], biases: [[Scalar]]) throws {
+        guard weights.count == layers.count, biases.count == layers.count else {
+            throw NetworkError.invalid("expected \(layers.count) layers of parameters")
+        }
+        var updated: [DenseLayer<Scalar>] = []
+        for k in 0..<layers.count {
+            guard weights[k].rows == layers[k].outputSize, weights[k].columns == layers[k].inputSize else {
+                throw NetworkError.invalid("layer \(k): weight shape changed")
+            }
+            updated.append(try DenseLayer(weight: weights[k], bias: biases[k]))
+        }
+        self = try ReLUNetwork(
+            name: name, provenance: provenance, inputShape: inputShape, inputLower: inputLower,
+            inputUpper: inputUpper, layers: updated)
+    }
+}

@@ -1,0 +1,93 @@
+import LinearAlgebra
+
+/// A first-order optimiser and its settings.
+public enum OptimizerKind: Equatable, Sendable, Codable {
+    /// SGD with (optionally Nesterov) momentum:
+    /// ```
+    /// v ← μ v + g;   p ← p − lr · (nesterov ? g + μ v : v)
+    /// ```
+    case sgd(momentum: Double, nesterov: Bool)
+    /// Adam (Kingma & Ba 2015) with bias correction:
+    /// ```
+    /// m ← β₁ m + (1−β₁) g;  v ← β₂ v + (1−β₂) g²;  p ← p − lr · m̂ / (√v̂ + ε)
+    /// ```
+    case adam(beta1: Double, beta2: Double, epsilon: Double)
+
+    /// Adam with the usual constants (0.9, 0.999, 1e-8).
+    public static let defaultAdam = OptimizerKind.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+}
+
+/// The optimiser's state for a list of parameter tensors (flattened).
+public struct OptimizerState<Scalar: BLASScalar>: Sendable {
+    /// The optimiser.
+    public let kind: OptimizerKind
+    /// Steps taken so far.
+    public private(set) var step: Int = 0
+    /// First-moment (momentum) buffers, one per tensor.
+    public private(set) var first: [[Scalar]]
+    /// Second-moment buffers (Adam only; empty for SGD).
+    public private(set) var second: [[Scalar]]
+
+    /// Fresh state (zero moments) for tensors of the given sizes.
+    public init(kind: OptimizerKind, sizes: [Int]) {
+        self.kind = kind
+        first = sizes.map { [Scalar](repeating: 0, count: $0) }
+        if case .adam = kind {
+            second = sizes.map { [Scalar](repeating: 0, count: $0) }
+        } else {
+            second = []
+        }
+    }
+
+    /// State restored from a checkpoint.
+    public init(kind: OptimizerKind, step: Int, first: [[Scalar]], second: [[Scalar]]) {
+        self.kind = kind
+        self.step = step
+        self.first = first
+        self.second = second
+    }
+
+    /// Applies one update with learning rate `lr` to `parameters` given their `gradients`.
+    ///
+    /// - Complexity: O(number of parameters).
+    public mutating func update(_ parameters: inout [[Scalar]], gradients: [[Scalar]], lr: Double) {
+        precondition(parameters.count == first.count && gradients.count == first.count, "tensor count changed")
+        step += 1
+        switch kind {
+        case .sgd(let momentum, let nesterov):
+            let mu = Scalar(momentum), rate = Scalar(lr)
+            for t in parameters.indices {
+                parameters[t].withUnsafeMutableBufferPointer { p in
+                    first[t].withUnsafeMutableBufferPointer { v in
+                        gradients[t].withUnsafeBufferPointer { g in
+                            for i in p.indices {
+                                v[i] = mu * v[i] + g[i]
+                                p[i] -= rate * (nesterov ? g[i] + mu * v[i] : v[i])
+                            }
+                        }
+                    }
+                }
+            }
+        case .adam(let beta1, let beta2, let epsilon):
+            let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
+            let c1 = Scalar(1 - Double.pow(beta1, Double(step)))
+            let c2 = Scalar(1 - Double.pow(beta2, Double(step)))
+            let rate = Scalar(lr)
+            for t in parameters.indices {
+                parameters[t].withUnsafeMutableBufferPointer { p in
+                    first[t].withUnsafeMutableBufferPointer { m in
+                        second[t].withUnsafeMutableBufferPointer { v in
+                            gradients[t].withUnsafeBufferPointer { g in
+                                for i in p.indices {
+                                    m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                    p[i] -= rate * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
