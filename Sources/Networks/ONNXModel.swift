@@ -20,11 +20,11 @@ struct ONNXTensor {
                 switch f.number {
                 case 1: try r.appendVarints(f, to: &dims)
                 case 2: dataType = Int(try r.varint(f))
-                case 4: try r.appendFixed32(f, to: &words32)  // float_data
+                case 4: try r.appendFixed(f, to: &words32)  // float_data
                 case 5, 7: try r.appendVarints(f, to: &ints)  // int32_data, int64_data
                 case 8: name = try r.string(f)
                 case 9: raw = try r.range(f)
-                case 10: try r.appendFixed64(f, to: &words64)  // double_data
+                case 10: try r.appendFixed(f, to: &words64)  // double_data
                 case 14:
                     if try r.varint(f) != 0 {
                         throw ProtobufError(offset: r.offset, reason: "tensor data stored in an external file is not supported")
@@ -105,7 +105,7 @@ struct ONNXNode {
                     case 2: value = .number(Double(try a.float(f)))
                     case 3: value = .number(Double(try a.int64(f)))
                     case 5: tensor = try a.message(f)
-                    case 7: try a.appendFixed32(f, to: &floats)
+                    case 7: try a.appendFixed(f, to: &floats)
                     case 8: try a.appendVarints(f, to: &ints)
                     default: break
                     }

@@ -181,35 +181,26 @@ struct ProtobufReader {
         }
     }
 
-    /// Appends the values of a repeated 32-bit field, packed or not.
-    func appendFixed32(_ field: ProtobufField, to values: inout [UInt32]) throws(ProtobufError) {
+    /// Appends the values of a repeated fixed-width field (32-bit for `UInt32`, 64-bit for
+    /// `UInt64`), packed or not.
+    func appendFixed<T: FixedWidthInteger & UnsignedInteger>(
+        _ field: ProtobufField, to values: inout [T]
+    ) throws(ProtobufError) {
+        let width = MemoryLayout<T>.size
         switch field.value {
-        case .fixed32(let v): values.append(v)
+        case .fixed32(let v) where width == 4: values.append(T(truncatingIfNeeded: v))
+        case .fixed64(let v) where width == 8: values.append(T(truncatingIfNeeded: v))
         case .lengthDelimited(let range):
-            guard range.count % 4 == 0 else {
-                throw ProtobufError(offset: range.lowerBound, reason: "packed field \(field.number) of \(range.count) bytes is not a whole number of 32-bit values")
+            guard range.count % width == 0 else {
+                throw ProtobufError(
+                    offset: range.lowerBound,
+                    reason: "packed field \(field.number) of \(range.count) bytes is not a whole number of \(8 * width)-bit values")
             }
-            values.reserveCapacity(values.count + range.count / 4)
-            for i in stride(from: range.lowerBound, to: range.upperBound, by: 4) {
-                values.append(UInt32(truncatingIfNeeded: Self.littleEndian(bytes, at: i, width: 4)))
+            values.reserveCapacity(values.count + range.count / width)
+            for i in stride(from: range.lowerBound, to: range.upperBound, by: width) {
+                values.append(T(truncatingIfNeeded: Self.littleEndian(bytes, at: i, width: width)))
             }
-        default: throw ProtobufError(offset: offset, reason: "field \(field.number) should hold 32-bit values")
-        }
-    }
-
-    /// Appends the values of a repeated 64-bit field, packed or not.
-    func appendFixed64(_ field: ProtobufField, to values: inout [UInt64]) throws(ProtobufError) {
-        switch field.value {
-        case .fixed64(let v): values.append(v)
-        case .lengthDelimited(let range):
-            guard range.count % 8 == 0 else {
-                throw ProtobufError(offset: range.lowerBound, reason: "packed field \(field.number) of \(range.count) bytes is not a whole number of 64-bit values")
-            }
-            values.reserveCapacity(values.count + range.count / 8)
-            for i in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
-                values.append(Self.littleEndian(bytes, at: i, width: 8))
-            }
-        default: throw ProtobufError(offset: offset, reason: "field \(field.number) should hold 64-bit values")
+        default: throw ProtobufError(offset: offset, reason: "field \(field.number) should hold \(8 * width)-bit values")
         }
     }
 }

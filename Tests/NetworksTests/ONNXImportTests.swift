@@ -180,7 +180,7 @@ final class ONNXImportTests: XCTestCase {
         var floats: [UInt32] = []
         let packed: [UInt8] = [0x22, 8] + [0, 0, 0x80, 0x3F] + [0, 0, 0, 0x40]  // field 4: [1, 2]
         var p = ProtobufReader(packed)
-        try p.appendFixed32(try XCTUnwrap(p.nextField()), to: &floats)
+        try p.appendFixed(try XCTUnwrap(p.nextField()), to: &floats)
         XCTAssertEqual(floats.map(Float.init(bitPattern:)), [1, 2])
     }
 
@@ -204,7 +204,7 @@ final class ONNXImportTests: XCTestCase {
         }
         var r = ProtobufReader([0x22, 3, 0, 0, 0])  // packed fixed32 of 3 bytes
         var words: [UInt32] = []
-        XCTAssertThrowsError(try r.appendFixed32(try XCTUnwrap(r.nextField()), to: &words))
+        XCTAssertThrowsError(try r.appendFixed(try XCTUnwrap(r.nextField()), to: &words))
     }
 
     // MARK: The shared networks, when present beside the repository
