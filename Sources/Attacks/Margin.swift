@@ -19,6 +19,8 @@ public func classificationMargin<Scalar: BLASScalar, C: Collection>(
 }
 
 /// The margin of every row of a score matrix against its label.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func classificationMargins<Scalar: BLASScalar>(_ scores: Matrix<Scalar>, labels: [Int]) -> [Scalar] {
     precondition(labels.count == scores.rows, "one label per row")
     return (0..<scores.rows).map { classificationMargin(scores.row($0), label: labels[$0]) }

@@ -63,6 +63,8 @@ public struct PGDResult<Scalar: BLASScalar>: Sendable {
 /// - Throws: `NetworkError` for inputs of the wrong width or a label count mismatch.
 /// - Complexity: `restarts × (steps + 1)` forward passes and `restarts × steps` backward passes
 ///   (each a BLAS `gemm` per layer) over the batch.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func pgdAttack<Scalar: BLASScalar>(
     network: ReLUNetwork<Scalar>, inputs: Matrix<Scalar>, labels: [Int], options: PGDOptions
 ) throws -> PGDResult<Scalar> {

@@ -22,6 +22,8 @@ public struct IntervalBounds<Scalar: BLASScalar>: Sendable {
     ///
     /// - Throws: `NetworkError.inputSize` for a centre of the wrong length.
     /// - Complexity: two passes through the weights.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(network: ReLUNetwork<Scalar>, center: [Scalar], epsilon: Scalar) throws {
         guard center.count == network.inputSize else {
             throw NetworkError.inputSize(expected: network.inputSize, got: center.count)
@@ -61,6 +63,8 @@ public struct IntervalBounds<Scalar: BLASScalar>: Sendable {
     /// with `c_j = W_Lᵀ(e_j − e_label)`, `c0_j = b_L[j] − b_L[label]`; entry `label` is 0.
     ///
     /// An upper bound on `s_j − s_label` over the ball (formulations.md, interval bounds).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func marginUpperBounds(network: ReLUNetwork<Scalar>, label: Int) -> [Scalar] {
         let last = network.layers[network.layers.count - 1]
         let l = lower[lower.count - 1], u = upper[upper.count - 1]

@@ -37,6 +37,8 @@ public struct ImageSet: Equatable, Sendable {
     /// The images at `indices` as network inputs, one per row, each pixel `byte / 255`.
     ///
     /// - Throws: `DatasetError.inconsistent` for an index outside `0..<count`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inputs<Scalar: BLASScalar>(_ indices: [Int], as _: Scalar.Type = Scalar.self) throws(DatasetError) -> Matrix<Scalar> {
         let n = pixelCount
         var m = Matrix<Scalar>(rows: indices.count, columns: n)

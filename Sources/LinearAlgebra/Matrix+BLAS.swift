@@ -9,6 +9,8 @@ extension Matrix {
     /// ```
     /// - Throws: `LinearAlgebraError.dimensionMismatch` when the shapes do not fit.
     /// - Complexity: one BLAS `gemm`, O(m·n·k) flops.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func gemm(
         _ alpha: Scalar, _ a: Matrix, transposeA: Bool = false, _ b: Matrix,
         transposeB: Bool = false, beta: Scalar
@@ -52,6 +54,8 @@ extension Matrix {
     ///
     /// - Throws: `LinearAlgebraError.dimensionMismatch` when `x` has the wrong length.
     /// - Complexity: one BLAS `gemv`, O(rows × columns) flops.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func apply(_ x: [Scalar], transposed: Bool = false) throws -> [Scalar] {
         let (m, n) = transposed ? (columns, rows) : (rows, columns)
         guard x.count == n else {
@@ -73,6 +77,8 @@ extension Matrix {
     }
 
     /// Adds `v` to every row: `self[i, j] += v[j]` (a bias over a batch of row vectors).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func addToEachRow(_ v: [Scalar]) {
         precondition(v.count == columns, "addToEachRow: vector length \(v.count) ≠ \(columns)")
         elements.withUnsafeMutableBufferPointer { p in

@@ -67,6 +67,8 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     /// The transpose, as a new matrix.
     ///
     /// - Complexity: O(rows × columns) copies.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func transposed() -> Matrix {
         var t = Matrix(rows: columns, columns: rows)
         for i in 0..<rows {
@@ -84,9 +86,12 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     }
 
     /// Whether every entry is finite (no NaN or infinity).
+    @inlinable
     public var isFinite: Bool { elements.allSatisfy { $0.isFinite } }
 
     /// The largest absolute difference to another matrix of the same shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func maxAbsDifference(_ other: Matrix) -> Scalar {
         precondition(rows == other.rows && columns == other.columns, "shape mismatch")
         var d: Scalar = 0

@@ -20,6 +20,8 @@ extension ReLUNetwork {
     /// The forward pass keeping every layer's input, for `backward`.
     ///
     /// - Complexity: one BLAS `gemm` per layer.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func trace(_ batch: Matrix<Scalar>) throws -> ForwardTrace<Scalar> {
         guard batch.columns == inputSize else {
             throw NetworkError.inputSize(expected: inputSize, got: batch.columns)
@@ -49,6 +51,8 @@ extension ReLUNetwork {
     /// A ReLU's derivative at 0 is taken as 0. Returns the parameter gradients when
     /// `parameters` is true and the input gradient when `input` is true.
     /// - Complexity: up to two BLAS `gemm`s per layer.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(
         _ trace: ForwardTrace<Scalar>, scoreGradient: Matrix<Scalar>, parameters: Bool = true, input: Bool = false
     ) throws -> (parameters: LayerGradients<Scalar>?, input: Matrix<Scalar>?) {
@@ -93,20 +97,23 @@ extension ReLUNetwork {
 
     /// Replaces the parameters (same shapes), e.g. after an optimiser step.
     ///
-    /// - Throws: `NetworkError.invalid` for a shape change or a non-finite value.
+    /// Shapes are checked; finiteness is not (this is the training hot path): a trainer checks its
+    /// loss, and `write(to:)` refuses a network with a non-finite weight.
+    /// - Throws: `NetworkError.invalid` for a shape change.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func setParameters(weights: [Matrix<Scalar>], biases: [[Scalar]]) throws {
         guard weights.count == layers.count, biases.count == layers.count else {
             throw NetworkError.invalid("expected \(layers.count) layers of parameters")
         }
-        var updated: [DenseLayer<Scalar>] = []
         for k in 0..<layers.count {
-            guard weights[k].rows == layers[k].outputSize, weights[k].columns == layers[k].inputSize else {
-                throw NetworkError.invalid("layer \(k): weight shape changed")
+            guard weights[k].rows == layers[k].outputSize, weights[k].columns == layers[k].inputSize,
+                biases[k].count == layers[k].outputSize
+            else {
+                throw NetworkError.invalid("layer \(k): parameter shape changed")
             }
-            updated.append(try DenseLayer(weight: weights[k], bias: biases[k]))
+            layers[k].weight = weights[k]
+            layers[k].bias = biases[k]
         }
-        self = try ReLUNetwork(
-            name: name, provenance: provenance, inputShape: inputShape, inputLower: inputLower,
-            inputUpper: inputUpper, layers: updated)
     }
 }

@@ -8,6 +8,8 @@ extension ReLUNetwork {
     /// ```
     /// - Throws: `NetworkError.inputSize` when the batch has the wrong width.
     /// - Complexity: one BLAS `gemm` per layer.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func scores(_ batch: Matrix<Scalar>) throws -> Matrix<Scalar> {
         guard batch.columns == inputSize else {
             throw NetworkError.inputSize(expected: inputSize, got: batch.columns)
@@ -30,6 +32,8 @@ extension ReLUNetwork {
     /// Class scores of one input.
     ///
     /// - Complexity: one BLAS `gemv` per layer.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func scores(_ input: [Scalar]) throws -> [Scalar] {
         guard input.count == inputSize else {
             throw NetworkError.inputSize(expected: inputSize, got: input.count)
@@ -47,6 +51,8 @@ extension ReLUNetwork {
     }
 
     /// The predicted class (arg-max of the scores, lowest index on ties) of each row.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func predictions(_ batch: Matrix<Scalar>) throws -> [Int] {
         let s = try scores(batch)
         return (0..<s.rows).map { argmax(s.row($0)) }

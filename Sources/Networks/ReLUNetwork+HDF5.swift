@@ -133,8 +133,11 @@ extension ReLUNetwork {
     /// Weights are stored as float32 for `ReLUNetwork<Float>` and float64 for `<Double>`. The file
     /// is written under a temporary name beside the target and renamed into place, so a crash
     /// never leaves a half-written network behind.
-    /// - Throws: `NetworkFileError` when the file cannot be written.
+    /// - Throws: `NetworkFileError` when the file cannot be written or a weight is not finite.
     public func write(to file: String) throws(NetworkFileError) {
+        for (k, layer) in layers.enumerated() where !layer.weight.isFinite || !layer.bias.allSatisfy({ $0.isFinite }) {
+            throw NetworkFileError(file: file, path: "/layers/\(k)", reason: "refusing to write a non-finite weight")
+        }
         let url = URL(fileURLWithPath: file)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path

@@ -42,7 +42,7 @@ public struct ReLUNetwork<Scalar: BLASScalar>: Equatable, Sendable {
     /// Upper end of the input domain (e.g. 1).
     public var inputUpper: Scalar
     /// The layers `0 … L`; the last one gives the class scores (no ReLU after it).
-    public private(set) var layers: [DenseLayer<Scalar>]
+    public internal(set) var layers: [DenseLayer<Scalar>]
 
     /// A network; checks that consecutive layers fit, the input shape matches the first layer,
     /// every weight is finite and the domain is a non-empty interval.

@@ -8,6 +8,8 @@ import LinearAlgebra
 /// ```
 /// Computed with the max subtracted first, so large scores do not overflow.
 /// - Complexity: O(n × classes).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func softmaxCrossEntropy<Scalar: BLASScalar>(
     _ scores: Matrix<Scalar>, labels: [Int]
 ) -> (loss: Scalar, gradient: Matrix<Scalar>) {

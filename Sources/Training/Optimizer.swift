@@ -50,6 +50,8 @@ public struct OptimizerState<Scalar: BLASScalar>: Sendable {
     /// Applies one update with learning rate `lr` to `parameters` given their `gradients`.
     ///
     /// - Complexity: O(number of parameters).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func update(_ parameters: inout [[Scalar]], gradients: [[Scalar]], lr: Double) {
         precondition(parameters.count == first.count && gradients.count == first.count, "tensor count changed")
         step += 1

@@ -9,6 +9,8 @@ extension ReLUNetwork {
     /// ```
     /// `sizes` lists the layer widths from input to classes, e.g. `[784, 200, 100, 50, 10]`.
     /// - Throws: `NetworkError.invalid` for fewer than two sizes or a size mismatch with `inputShape`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func randomlyInitialized(
         name: String, sizes: [Int], inputShape: [Int], inputLower: Scalar = 0, inputUpper: Scalar = 1, seed: UInt64
     ) throws -> ReLUNetwork {
@@ -35,6 +37,8 @@ extension ReLUNetwork {
     }
 
     /// Replaces the parameters from flat tensors in the order of `flatParameters`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func setFlatParameters(_ tensors: [[Scalar]]) throws {
         guard tensors.count == 2 * layers.count else {
             throw NetworkError.invalid("expected \(2 * layers.count) tensors, got \(tensors.count)")

@@ -26,6 +26,8 @@ public struct WongKolterLoss<Scalar: BLASScalar> {
     ///
     /// - Throws: `NetworkError.invalid` unless the network has exactly one hidden layer.
     /// - Complexity: about seven BLAS `gemm`s of size (n·classes) × hidden × inputs.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(network: ReLUNetwork<Scalar>, inputs: Matrix<Scalar>, labels: [Int], epsilon: Scalar) throws {
         guard network.layers.count == 2 else {
             throw NetworkError.invalid(

@@ -1,13 +1,17 @@
 import Foundation
+import Training
 import Yams
 
-/// The decoded `experiments.yaml`: which networks the harness compares.
+/// The decoded `experiments.yaml`: which networks the harness compares and how the ones we train
+/// are made.
 ///
 /// This is the first part of the schema (issue: experiments); every key is checked, and an
 /// unknown key or bad value is an error naming the file, line and key.
 public struct ExperimentsConfig: Equatable, Sendable {
     /// The networks, in the order they appear (the column order of the tables).
     public var networks: [NetworkEntry]
+    /// Named training recipes (`recipes:`), each its kind's defaults plus what it states.
+    public var recipes: [String: TrainingRecipe] = [:]
     /// The file the configuration came from (relative paths in it are relative to its folder).
     public var sourcePath: String
 
@@ -34,7 +38,12 @@ public struct ExperimentsConfig: Equatable, Sendable {
         }
         let reader = ConfigReader(file: path)
         guard let root else { return ExperimentsConfig(networks: [], sourcePath: path) }
-        let top = try reader.mapping(root, context: "the top level", allowed: ["networks"])
+        let top = try reader.mapping(root, context: "the top level", allowed: ["networks", "recipes"])
+        var recipes: [String: TrainingRecipe] = [:]
+        if let section = top["recipes"] {
+            let entries = try reader.mapping(section, context: "recipes", allowed: nil)
+            for (name, node) in entries { recipes[name] = try RecipeConfig.parse(node, name: name, reader: reader) }
+        }
         var networks: [NetworkEntry] = []
         if let list = top["networks"] {
             guard case .sequence(let items) = list else {
@@ -42,13 +51,16 @@ public struct ExperimentsConfig: Equatable, Sendable {
             }
             for (i, item) in items.enumerated() {
                 let entry = try NetworkEntry(node: item, index: i, reader: reader)
+                if let recipe = entry.recipe, recipes[recipe] == nil {
+                    throw reader.error(item, "networks[\(i)].recipe '\(recipe)' is not defined under recipes (defined: \(recipes.keys.sorted().joined(separator: ", ")))")
+                }
                 if let previous = networks.first(where: { $0.name == entry.name }) {
                     throw reader.error(item, "network name '\(entry.name)' is used twice (first for \(previous.file))")
                 }
                 networks.append(entry)
             }
         }
-        return ExperimentsConfig(networks: networks, sourcePath: path)
+        return ExperimentsConfig(networks: networks, recipes: recipes, sourcePath: path)
     }
 
     /// The entry called `name`, if any.
@@ -109,13 +121,13 @@ struct ConfigReader {
         ConfigError(file: file, line: node.mark?.line, message: message)
     }
 
-    /// A mapping node's entries, rejecting keys outside `allowed`.
-    func mapping(_ node: Node, context: String, allowed: Set<String>) throws(ConfigError) -> [String: Node] {
+    /// A mapping node's entries, rejecting keys outside `allowed` (any key when nil).
+    func mapping(_ node: Node, context: String, allowed: Set<String>?) throws(ConfigError) -> [String: Node] {
         guard case .mapping(let mapping) = node else { throw error(node, "\(context) must be a mapping of keys to values") }
         var result: [String: Node] = [:]
         for (key, value) in mapping {
             guard let name = key.string else { throw error(key, "\(context): keys must be strings") }
-            guard allowed.contains(name) else {
+            if let allowed, !allowed.contains(name) {
                 throw error(key, "\(context): unknown key '\(name)' (allowed: \(allowed.sorted().joined(separator: ", ")))")
             }
             guard result[name] == nil else { throw error(key, "\(context): key '\(name)' appears twice") }
