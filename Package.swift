@@ -56,8 +56,11 @@ let package = Package(
             name: "NetworksTests", dependencies: ["Networks", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "CertifiersTests", dependencies: ["Certifiers", "Networks", "LinearAlgebra", "TestSupport"]),
-        .testTarget(name: "AttacksTests", dependencies: ["Attacks", "LinearAlgebra"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "LinearAlgebra"]),
+        .testTarget(
+            name: "AttacksTests", dependencies: ["Attacks", "Certifiers", "Networks", "LinearAlgebra", "TestSupport"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Attacks", "Networks", "Datasets", "LinearAlgebra", "TestSupport"]),
         .testTarget(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "Networks", "Datasets", "LinearAlgebra", "TestSupport"]),

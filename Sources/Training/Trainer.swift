@@ -38,11 +38,15 @@ public struct Trainer {
     ///   - output: the HDF5 file to write; its checkpoint folder is `output + ".checkpoint"`.
     ///   - name: the network's name.
     ///   - restart: ignore an existing checkpoint.
+    ///   - stopAfter: stop (leaving the checkpoint, as an interrupted run would) once this many
+    ///     epochs are complete; nil runs to the end.
     /// - Returns: the trained network and the epoch history.
     /// - Complexity: per epoch, `59 000 / batch` minibatch steps; a pgd step costs `pgdSteps + 2`
     ///   forward and backward passes, an lp step about seven `gemm`s of (batch·10) × hidden × inputs.
     @discardableResult
-    public func run(output: String, name: String, restart: Bool = false) throws -> (network: ReLUNetwork<Float>, history: [EpochRecord]) {
+    public func run(
+        output: String, name: String, restart: Bool = false, stopAfter: Int? = nil
+    ) throws -> (network: ReLUNetwork<Float>, history: [EpochRecord]) {
         let checkpoint = TrainingCheckpoint(outputFile: output)
         if restart { checkpoint.remove() }
         var network: ReLUNetwork<Float>
@@ -69,6 +73,7 @@ public struct Trainer {
             try checkpoint.save(
                 network: network, optimizer: optimizer,
                 state: .init(recipe: recipe, completedEpochs: epoch + 1, optimizerStep: optimizer.step, history: history))
+            if let stopAfter, epoch + 1 >= stopAfter, epoch + 1 < recipe.epochs { return (network, history) }
         }
         network.name = name
         let last = history.last

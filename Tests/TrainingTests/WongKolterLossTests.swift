@@ -93,3 +93,26 @@ enum IntervalBoundsProbe {
         return count
     }
 }
+
+/// At ε = 0 every unit is stable, the bound is the exact margin and the robust loss is the plain
+/// cross-entropy, with the same gradient as the backward pass.
+final class WongKolterAtZeroRadiusTests: XCTestCase {
+    func testReducesToCrossEntropyAndBackprop() throws {
+        let net = try ReLUNetwork<Double>.randomlyInitialized(name: "t", sizes: [5, 6, 3], inputShape: [5], seed: 7)
+        var rng = SplitMix64(seed: 5)
+        var x = Matrix<Double>(rows: 6, columns: 5)
+        for i in x.elements.indices { x.elements[i] = rng.unitInterval() }
+        let labels = [0, 1, 2, 2, 1, 0]
+        let robust = try WongKolterLoss(network: net, inputs: x, labels: labels, epsilon: 0)
+        let trace = try net.trace(x)
+        let (loss, g) = softmaxCrossEntropy(trace.scores, labels: labels)
+        XCTAssertEqual(robust.loss, loss, accuracy: 1e-12)
+        for i in 0..<6 {
+            for j in 0..<3 { XCTAssertEqual(robust.bounds[i, j], trace.scores[i, j] - trace.scores[i, labels[i]], accuracy: 1e-12) }
+        }
+        let backprop = try XCTUnwrap(net.backward(trace, scoreGradient: g).parameters).flat
+        for (a, b) in zip(robust.gradients, backprop) {
+            for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 1e-12) }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Certifiers
+import LinearAlgebra
+import Networks
+import TestSupport
+import XCTest
+@testable import Attacks
+
+final class PGDAttackTests: XCTestCase {
+    func randomPoints(_ n: Int, _ d: Int, seed: UInt64) -> Matrix<Double> {
+        var rng = SplitMix64(seed: seed)
+        var x = Matrix<Double>(rows: n, columns: d)
+        for i in x.elements.indices { x.elements[i] = rng.unitInterval() }
+        return x
+    }
+
+    /// Every PGD point lies in the ball ∩ domain, its reported margin is its true margin, and it
+    /// is never better than the clean point.
+    func testResultStaysInTheBallAndReportsTrueMargins() throws {
+        let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture("networks/tiny.h5"))
+        let x = randomPoints(20, 6, seed: 1)
+        let labels = (0..<20).map { $0 % 3 }
+        for loss in PGDLoss.allCases {
+            let eps = 0.15
+            let r = try pgdAttack(network: net, inputs: x, labels: labels, options: PGDOptions(epsilon: eps, steps: 30, restarts: 3, loss: loss))
+            let clean = try net.scores(x)
+            for i in 0..<20 {
+                for j in 0..<6 {
+                    let a = r.adversarial[i, j], c = x[i, j]
+                    XCTAssertLessThanOrEqual(abs(a - c), eps + 1e-12)
+                    XCTAssertTrue((0...1).contains(a))
+                }
+                let s = try net.scores(Array(r.adversarial.row(i)))
+                XCTAssertEqual(r.margins[i], classificationMargin(s, label: labels[i]), accuracy: 1e-12)
+                XCTAssertLessThanOrEqual(r.margins[i], classificationMargin(clean.row(i), label: labels[i]))
+                XCTAssertEqual(r.misclassified[i], r.predicted[i] != labels[i])
+            }
+        }
+    }
+
+    /// On a network without hidden layers the worst case is a vertex of the box, which PGD with
+    /// the margin loss finds exactly: its margin equals minus the (exact) interval bound.
+    func testFindsTheExactOptimumOfALinearModel() throws {
+        var rng = SplitMix64(seed: 4)
+        var w = Matrix<Double>(rows: 3, columns: 5)
+        for i in w.elements.indices { w.elements[i] = 2 * rng.unitInterval() - 1 }
+        let net = try ReLUNetwork(name: "linear", inputShape: [5], layers: [DenseLayer(weight: w, bias: [0.1, -0.2, 0.3])])
+        let x = randomPoints(10, 5, seed: 2)
+        let labels = [Int](repeating: 0, count: 10)
+        let eps = 0.05
+        let r = try pgdAttack(network: net, inputs: x, labels: labels, options: PGDOptions(epsilon: eps, steps: 40, stepSize: 0.02, restarts: 2))
+        for i in 0..<10 {
+            let bounds = try IntervalBounds(network: net, center: Array(x.row(i)), epsilon: eps)
+            let worst = bounds.marginUpperBounds(network: net, label: 0)[1...].max()!
+            // Against the single best class the box vertex is exact; PGD's margin is min over classes.
+            XCTAssertEqual(-r.margins[i], worst, accuracy: 1e-9)
+        }
+    }
+
+    /// A point PGD misclassifies can never have been certified by interval bounds (soundness of
+    /// the certificate against the attack).
+    func testIntervalCertificatesAreNeverBrokenByPGD() throws {
+        let net = try ReLUNetwork<Double>.read(from: TestPaths.inRepository("networks/eran/mnist_2_20.h5"))
+        let x = randomPoints(30, 784, seed: 8)
+        let labels = try net.predictions(x)
+        let eps = 0.01
+        let r = try pgdAttack(network: net, inputs: x, labels: labels, options: PGDOptions(epsilon: eps, steps: 20))
+        for i in 0..<30 {
+            let bounds = try IntervalBounds(network: net, center: Array(x.row(i)), epsilon: eps)
+            let worst = bounds.marginUpperBounds(network: net, label: labels[i]).enumerated()
+                .filter { $0.offset != labels[i] }.map(\.element).max()!
+            XCTAssertLessThanOrEqual(-r.margins[i], worst + 1e-9)
+        }
+    }
+
+    func testSeedsMakeRunsReproducible() throws {
+        let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture("networks/tiny.h5"))
+        let x = randomPoints(5, 6, seed: 3)
+        let labels = [0, 1, 2, 0, 1]
+        let o = PGDOptions(epsilon: 0.2, steps: 5, seed: 11)
+        let a = try pgdAttack(network: net, inputs: x, labels: labels, options: o)
+        let b = try pgdAttack(network: net, inputs: x, labels: labels, options: o)
+        XCTAssertEqual(a.adversarial, b.adversarial)
+        XCTAssertThrowsError(try pgdAttack(network: net, inputs: x, labels: [0, 1, 2, 0, 7], options: o))
+    }
+}
