@@ -63,6 +63,6 @@ let package = Package(
             dependencies: ["Training", "Attacks", "Networks", "Datasets", "LinearAlgebra", "TestSupport"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "Networks", "Datasets", "LinearAlgebra", "TestSupport"]),
+            dependencies: ["Experiments", "Networks", "Datasets", "Training", "LinearAlgebra", "TestSupport"]),
     ]
 )

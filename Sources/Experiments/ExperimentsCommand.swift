@@ -9,7 +9,9 @@ public struct ExperimentsCommand: ParsableCommand {
             Reproduces Raghunathan, Steinhardt, Liang (NeurIPS 2018) and R. Y. Zhang (NeurIPS 2020). \
             Networks are HDF5 files (network-format.md); the comparison is configured in experiments.yaml.
             """,
-        subcommands: [EvaluateCommand.self, TrainCommand.self, AttackCommand.self, ImportCommand.self])
+        subcommands: [
+            EvaluateCommand.self, TrainCommand.self, AttackCommand.self, ImportCommand.self, BenchTrainingCommand.self,
+        ])
 
     public init() {}
 }

@@ -132,3 +132,43 @@ final class ImportCommandLineTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("--input-shape must be positive integers"), r.stderr)
     }
 }
+
+/// `experiments train` and `experiments attack` end to end (tiny runs).
+final class TrainAndAttackCommandLineTests: XCTestCase {
+    func testTrainThenAttack() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("tiny.h5").path
+        var r = try ExperimentsBinary.run([
+            "train", "--kind", "plain", "--arch", "784-16-10", "--epochs", "1", "--batch", "512", "--out", out,
+            "--name", "tiny-mlp",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("wrote \(out): tiny-mlp, 784-16-10, 1 epochs"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("epoch 1/1"), r.stderr)
+        let net = try ReLUNetwork<Double>.read(from: out)
+        XCTAssertTrue(net.provenance?.contains("kind=plain arch=784-16-10 epochs=1 batch=512") ?? false)
+
+        r = try ExperimentsBinary.run(["attack", "--network", out, "--eps", "0.1", "--indices", "0-9", "--steps", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 10)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        XCTAssertEqual(first?["index"] as? Int, 0)
+        XCTAssertEqual(first?["label"] as? Int, 7)
+        XCTAssertNotNil(first?["margin"] as? Double)
+        XCTAssertTrue(r.stderr.contains("PGD error"), r.stderr)
+    }
+
+    func testTrainRejectsBadRecipes() throws {
+        var r = try ExperimentsBinary.run(["train", "--kind", "lp", "--arch", "784-10-10-10", "--out", "/tmp/x.h5"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("lp training supports one hidden layer"), r.stderr)
+        r = try ExperimentsBinary.run(["train", "--recipe", "nope", "--out", "/tmp/x.h5"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("no recipe 'nope'"), r.stderr)
+        r = try ExperimentsBinary.run(["train", "--out", "/tmp/x.h5"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("exactly one of --recipe and --kind"), r.stderr)
+    }
+}

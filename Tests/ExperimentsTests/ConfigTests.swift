@@ -1,4 +1,5 @@
 import TestSupport
+import Training
 import XCTest
 @testable import Experiments
 
@@ -9,13 +10,36 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.networks.map(\.name), ["Grad-NN", "LP-NN", "PGD-NN", "mnist_2_20"])
         let entry = try XCTUnwrap(config.network(named: "mnist_2_20"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: config.resolve(entry.file)))
+        XCTAssertEqual(config.recipes["pgd-nn"], TrainingRecipe.defaults(for: .pgd))
+        let dense = try XCTUnwrap(config.recipes["dense-3"])
+        XCTAssertEqual(dense.sizes, [49, 50, 50, 50, 10])
+        XCTAssertEqual(dense.optimizer, .sgd(momentum: 0.9, nesterov: true))
+        XCTAssertEqual(dense.learningRate, 0.01)
+        XCTAssertEqual(dense.epochs, 50)
+    }
+
+    func testRecipeErrors() {
+        let cases: [(String, String)] = [
+            ("recipes:\n  a: {kind: fancy}\n", "f.yaml:2: recipes.a.kind must be one of plain, pgd, lp, got 'fancy'"),
+            ("recipes:\n  a: {kind: pgd, epochs: -1}\n", "f.yaml:2: recipes.a.epochs must be an integer ≥ 1"),
+            ("recipes:\n  a: {kind: pgd, lr: fast}\n", "f.yaml:2: recipes.a.lr must be a number"),
+            ("recipes:\n  a: {kind: pgd, arch: 784-x}\n", "f.yaml:2: recipes.a.arch must look like 784-200-100-50-10"),
+            ("recipes:\n  a: {kind: lp, arch: 784-10-10-10}\n", "f.yaml:2: recipes.a: invalid training recipe: lp training supports one hidden layer"),
+            ("recipes:\n  a: {kind: pgd, optimiser: adam}\n", "f.yaml:2: recipes.a: unknown key 'optimiser'"),
+            ("networks:\n  - {name: n, file: f.h5, recipe: b}\n", "f.yaml:2: networks[0].recipe 'b' is not defined under recipes"),
+        ]
+        for (text, message) in cases {
+            XCTAssertThrowsError(try ExperimentsConfig.parse(text, path: "f.yaml"), text) { error in
+                XCTAssertTrue("\(error)".hasPrefix(message), "got '\(error)', expected '\(message)'")
+            }
+        }
     }
 
     func testErrorsNameLineAndKey() {
         let cases: [(String, String)] = [
             ("networks:\n  - name: a\n    flie: x.h5\n", "f.yaml:3: networks[0]: unknown key 'flie' (allowed: file, name, recipe)"),
             ("networks:\n  - name: a\n", "f.yaml:2: networks[0]: missing key 'file'"),
-            ("network:\n  - name: a\n", "f.yaml:1: the top level: unknown key 'network' (allowed: networks)"),
+            ("network:\n  - name: a\n", "f.yaml:1: the top level: unknown key 'network' (allowed: networks, recipes)"),
             ("networks: 3\n", "f.yaml:1: 'networks' must be a list of entries with 'name' and 'file'"),
             ("networks:\n  - name: a\n    file: x\n  - name: a\n    file: y\n", "f.yaml:4: network name 'a' is used twice (first for x)"),
             ("networks:\n  - name: [1]\n    file: x\n", "f.yaml:2: networks[0].name must be a non-empty string"),

@@ -106,6 +106,17 @@ final class NetworkFileTests: XCTestCase {
         }
     }
 
+    func testWriteRefusesNonFiniteWeights() throws {
+        var net = try ReLUNetwork<Double>.read(from: fixture("tiny.h5"))
+        var weights = net.layers.map(\.weight)
+        weights[1][0, 0] = .infinity
+        try net.setParameters(weights: weights, biases: net.layers.map(\.bias))
+        XCTAssertThrowsError(try net.write(to: "/tmp/sdpcert-nonfinite.h5")) { error in
+            XCTAssertEqual((error as? NetworkFileError)?.path, "/layers/1")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/sdpcert-nonfinite.h5"))
+    }
+
     func testWriteToMissingFolderFails() throws {
         let net = try ReLUNetwork<Double>.read(from: fixture("tiny.h5"))
         XCTAssertThrowsError(try net.write(to: "/nonexistent-folder-sdpcert/x.h5")) { error in

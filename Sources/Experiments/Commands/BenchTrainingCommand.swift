@@ -1,0 +1,90 @@
+import ArgumentParser
+import Attacks
+import Datasets
+import Foundation
+import LinearAlgebra
+import Networks
+import Training
+
+/// `experiments bench-training`: the training/attack workload timed, for comparison with the
+/// same work in JAX (`scripts/bench-training.sh` runs both and prints them side by side).
+struct BenchTrainingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-training",
+        abstract: "Time one plain epoch, one PGD-training epoch and PGD on 1000 points (784-200-100-50-10).",
+        discussion: """
+            (a) one epoch of plain training, Adam lr 1e-3, batch 128, on the 59 000 training images;
+            (b) one epoch of PGD training (ε 0.3, step 0.1, 40 steps, loss ⅔ CE clean + ⅓ CE adversarial);
+            (c) PGD (margin loss, ε 0.1, step 0.025, 40 steps) on the first 1000 test images against (a).
+            scripts/bench-training.sh runs this and the same work in JAX and prints both.
+            """)
+
+    @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Flag(help: "Time only 20 minibatches per epoch and scale to a full epoch.") var quick = false
+    @Option(help: "BLAS threads (0 = OpenBLAS default, all cores).") var threads: Int = 0
+    @OptionGroup var data: DataOptions
+
+    struct Result: Codable {
+        var framework = "swift-harness"
+        var threads: Int
+        var plain_epoch_seconds: Double
+        var plain_test_accuracy: Double
+        var pgd_epoch_seconds: Double
+        var pgd_attack_1000_seconds: Double
+        var pgd_attack_error: Double
+        var compile_seconds = 0.0
+    }
+
+    func run() throws {
+        if threads > 0 { BLASThreads.count = threads }
+        let mnist = MNIST(directory: try data.mnistDirectory())
+        let fullTrain = try mnist.load(.train)
+        let batches = 20
+        let train = quick ? fullTrain.slice(0..<(batches * 128)) : fullTrain
+        let scale = quick ? Double((fullTrain.count + 127) / 128) / Double(batches) : 1
+        let validation = try mnist.load(.verification)
+        let test = try mnist.load(.test)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sdpcert-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        func timedEpoch(_ kind: TrainingKind) throws -> (ReLUNetwork<Float>, Double) {
+            var recipe = TrainingRecipe.defaults(for: kind)
+            recipe.sizes = [784, 200, 100, 50, 10]
+            recipe.epochs = 1
+            recipe.batchSize = 128
+            var trainer = try Trainer(recipe: recipe, training: train, validation: validation)
+            trainer.log = { _ in }
+            trainer.progressInterval = 0
+            let start = Date()
+            let (network, _) = try trainer.run(output: dir.appendingPathComponent("\(kind).h5").path, name: "bench", restart: true)
+            return (network, Date().timeIntervalSince(start) * scale)
+        }
+
+        let (plain, plainSeconds) = try timedEpoch(.plain)
+        let testIndices = Array(0..<test.count)
+        let predicted = try plain.predictions(try test.inputs(testIndices, as: Float.self))
+        let accuracy = Double(zip(predicted, test.labels).filter { $0 == $1 }.count) / Double(test.count)
+        let (_, pgdSeconds) = try timedEpoch(.pgd)
+        let points = Array(0..<1000)
+        let start = Date()
+        let attack = try pgdAttack(
+            network: plain, inputs: try test.inputs(points, as: Float.self), labels: test.labels(points),
+            options: PGDOptions(epsilon: 0.1, steps: 40, stepSize: 0.025, restarts: 1, loss: .margin))
+        let attackSeconds = Date().timeIntervalSince(start)
+        let result = Result(
+            threads: BLASThreads.count, plain_epoch_seconds: plainSeconds, plain_test_accuracy: accuracy,
+            pgd_epoch_seconds: pgdSeconds, pgd_attack_1000_seconds: attackSeconds,
+            pgd_attack_error: Double(attack.misclassified.filter { $0 }.count) / 1000)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(String(format: "plain epoch            %8.2f s   (test accuracy %.4f)", plainSeconds, accuracy))
+            print(String(format: "PGD-training epoch     %8.2f s", pgdSeconds))
+            print(String(format: "PGD on 1000 points     %8.2f s   (PGD error %.3f at ε = 0.1)", attackSeconds, result.pgd_attack_error))
+            print("BLAS threads \(result.threads)\(quick ? "; --quick: 20 minibatches per epoch, scaled" : "")")
+        }
+    }
+}
