@@ -28,6 +28,9 @@ let package = Package(
             name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(
+            name: "CClp", path: "Sources/CClp", pkgConfig: "clp",
+            providers: [.apt(["coinor-libclp-dev"])]),
+        .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
@@ -38,7 +41,7 @@ let package = Package(
         .target(name: "Networks", dependencies: ["LinearAlgebra", "CHDF5"]),
         .target(name: "Datasets", dependencies: ["LinearAlgebra", "CZlib"]),
         .target(name: "Attacks", dependencies: ["LinearAlgebra", "Networks"]),
-        .target(name: "Certifiers", dependencies: ["LinearAlgebra", "Networks"]),
+        .target(name: "Certifiers", dependencies: ["LinearAlgebra", "Networks", "CClp"]),
         .target(name: "Training", dependencies: ["LinearAlgebra", "Networks", "Datasets", "Attacks", "Certifiers"]),
         .target(
             name: "Experiments",

@@ -13,6 +13,7 @@ PACKAGES=(
   liblapacke-dev    # LAPACKE, the C interface to LAPACK (symmetric eigen-solvers)
   libhdf5-dev       # network files (network-format.md)
   zlib1g-dev        # gzip-compressed MNIST IDX files
+  coinor-libclp-dev # CLP simplex solver (LP-cert)
 )
 
 missing=()

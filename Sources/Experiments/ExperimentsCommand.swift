@@ -10,7 +10,8 @@ public struct ExperimentsCommand: ParsableCommand {
             Networks are HDF5 files (network-format.md); the comparison is configured in experiments.yaml.
             """,
         subcommands: [
-            EvaluateCommand.self, TrainCommand.self, AttackCommand.self, ImportCommand.self, BenchTrainingCommand.self,
+            EvaluateCommand.self, TrainCommand.self, AttackCommand.self, CertifyCommand.self, ImportCommand.self,
+            BenchTrainingCommand.self,
         ])
 
     public init() {}

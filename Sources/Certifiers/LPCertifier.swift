@@ -1,0 +1,155 @@
+import Foundation
+import LinearAlgebra
+import Networks
+
+/// LP-cert (paper 1, eq. 6 with biases; formulations.md): the triangle relaxation of every
+/// unstable ReLU with interval pre-activation bounds (eq. 8), maximised for each target class.
+///
+/// ```
+/// max  c_jᵀ x_L + c0_j   s.t.  l_0 ≤ x_0 ≤ u_0;   for a unit with a = w x_{k−1} + b:
+///      dead: x = 0;  active: x = a;  unstable: x ≥ 0, x ≥ a, x ≤ û (a − ℓ̂)/(û − ℓ̂)
+/// ```
+/// The LP is solved by CLP's simplex (warm-started across the targets of a point). The reported
+/// bound is never the solver's number: the LP's dual multipliers give the lower slopes α of the
+/// dual network (`DualNetworkBound`), whose value — an upper bound for *any* α, with a rounding
+/// allowance — is reported. When the solver is exact this equals the LP optimum.
+public struct LPCertifier: Sendable {
+    /// Seconds CLP may spend on one target (nil: no limit).
+    public var timeLimit: Double?
+
+    public init(timeLimit: Double? = nil) { self.timeLimit = timeLimit }
+
+    /// Certifies the ball of radius ε around `center` (true label `label`).
+    ///
+    /// - Returns: sound upper bounds for every target, the solver's LP values as `gaps` (relative
+    ///   distance between reported bound and LP value) and status `optimal`, or `fallback` when
+    ///   CLP did not finish for some target (that target then gets the dual bound of the fixed
+    ///   slopes α = û/(û − ℓ̂), still sound).
+    /// - Complexity: one LP of (inputs + hidden units) columns and ≤ 2 rows per hidden unit,
+    ///   re-solved per target; two `gemv`s per layer per target for the sound bound.
+    public func certify(network: ReLUNetwork<Double>, center: [Double], label: Int, epsilon: Double) throws -> Certificate {
+        let start = Date()
+        let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
+        let dual = DualNetworkBound(network: network, bounds: intervals)
+        let problem = LPProblem(network: network, bounds: intervals, dual: dual)
+        let predicted = argmax(try network.scores(center))
+        let last = network.layers[network.layers.count - 1]
+        var bounds: [Int: Double] = [:], gaps: [Int: Double] = [:]
+        var status = "optimal"
+        let fixedSlopes = problem.defaultSlopes
+        for j in 0..<network.classCount where j != label {
+            let c = (0..<last.inputSize).map { last.weight[j, $0] - last.weight[label, $0] }
+            let c0 = last.bias[j] - last.bias[label]
+            var alpha = fixedSlopes
+            var lpValue: Double? = nil
+            if let solved = problem.solve(objective: c, timeLimit: timeLimit) {
+                alpha = solved.alpha
+                lpValue = solved.value + c0
+            } else {
+                status = "fallback"
+            }
+            let bound = try dual.upperBound(c: c, c0: c0, alpha: alpha)
+            bounds[j] = bound
+            if let lpValue { gaps[j] = (bound - lpValue) / max(1, abs(lpValue)) }
+        }
+        return Certificate(
+            method: "lp", label: label, predicted: predicted, bounds: bounds,
+            seconds: Date().timeIntervalSince(start), status: status, gaps: gaps)
+    }
+}
+
+/// The LP of one point, built once and re-solved per target.
+struct LPProblem {
+    let network: ReLUNetwork<Double>
+    let dual: DualNetworkBound
+    /// Column offset of layer k's variables (k = 0: inputs).
+    let offsets: [Int]
+    /// Row of the `x ≥ a` constraint of each unstable unit (hidden layer k at index k−1).
+    let lowerRows: [[Int?]]
+    let program: LinearProgram
+
+    init(network: ReLUNetwork<Double>, bounds: IntervalBounds<Double>, dual: DualNetworkBound) {
+        self.network = network
+        self.dual = dual
+        let sizes = [network.inputSize] + network.hiddenSizes
+        var offsets = [0]
+        for s in sizes { offsets.append(offsets[offsets.count - 1] + s) }
+        self.offsets = offsets
+        let columnCount = offsets[offsets.count - 1]
+        var columnLower = [Double](repeating: 0, count: columnCount)
+        var columnUpper = [Double](repeating: .infinity, count: columnCount)
+        for i in 0..<network.inputSize {
+            columnLower[i] = bounds.lower[0][i]
+            columnUpper[i] = bounds.upper[0][i]
+        }
+        var entries = [[(row: Int, value: Double)]](repeating: [], count: columnCount)
+        var rowLower: [Double] = [], rowUpper: [Double] = []
+        var lowerRows: [[Int?]] = []
+        for k in 1..<sizes.count {
+            let layer = network.layers[k - 1]
+            var rowsOfLayer = [Int?](repeating: nil, count: layer.outputSize)
+            for m in 0..<layer.outputSize {
+                let column = offsets[k] + m
+                let l = bounds.preLower[k - 1][m], u = bounds.preUpper[k - 1][m]
+                func addRow(scale: Double, lower: Double, upper: Double) {
+                    let row = rowLower.count
+                    rowLower.append(lower)
+                    rowUpper.append(upper)
+                    entries[column].append((row, 1))
+                    for n in 0..<layer.inputSize {
+                        let w = layer.weight[m, n]
+                        if w != 0 { entries[offsets[k - 1] + n].append((row, -scale * w)) }
+                    }
+                }
+                switch dual.state(layer: k, unit: m) {
+                case .dead:
+                    columnUpper[column] = 0
+                case .active:
+                    columnLower[column] = -.infinity
+                    addRow(scale: 1, lower: layer.bias[m], upper: layer.bias[m])
+                case .unstable:
+                    let d = u / (u - l)
+                    rowsOfLayer[m] = rowLower.count
+                    addRow(scale: 1, lower: layer.bias[m], upper: .infinity)  // x ≥ a
+                    addRow(scale: d, lower: -.infinity, upper: d * (layer.bias[m] - l))  // x ≤ d (a − ℓ̂)
+                }
+            }
+            lowerRows.append(rowsOfLayer)
+        }
+        self.lowerRows = lowerRows
+        program = LinearProgram(
+            columnLower: columnLower, columnUpper: columnUpper, rowLower: rowLower, rowUpper: rowUpper,
+            entries: entries)
+    }
+
+    /// Wong & Kolter's fixed slopes α = û/(û − ℓ̂) (used when the LP does not finish).
+    var defaultSlopes: [[Double]] {
+        (1..<(network.layers.count)).map { k in
+            (0..<network.layers[k - 1].outputSize).map { m in
+                let l = dual.bounds.preLower[k - 1][m], u = dual.bounds.preUpper[k - 1][m]
+                return u > l ? u / (u - l) : 0
+            }
+        }
+    }
+
+    /// Maximises `c · x_L`; returns the LP value and the slopes α = μ₁/(μ₀ + μ₁) read off the
+    /// multipliers of `x ≥ a` (μ₁) and `x ≥ 0` (μ₀), or nil when CLP does not reach optimality.
+    func solve(objective c: [Double], timeLimit: Double?) -> (value: Double, alpha: [[Double]])? {
+        var objective = [Double](repeating: 0, count: program.columns)
+        let last = offsets[offsets.count - 2]
+        for n in c.indices { objective[last + n] = -c[n] }
+        guard program.minimise(objective, timeLimit: timeLimit) == .optimal else { return nil }
+        let rowDuals = program.rowDuals
+        let reduced = program.reducedCosts
+        var alpha = defaultSlopes
+        for k in 1..<(offsets.count - 1) {
+            for m in alpha[k - 1].indices {
+                guard let row = lowerRows[k - 1][m] else { continue }
+                let mu1 = max(rowDuals[row], 0)
+                let mu0 = max(reduced[offsets[k] + m], 0)
+                if mu0 + mu1 > 1e-12 { alpha[k - 1][m] = mu1 / (mu0 + mu1) }
+            }
+        }
+        return (-program.objectiveValue, alpha)
+    }
+}
