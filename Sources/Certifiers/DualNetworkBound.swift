@@ -2,17 +2,20 @@ import LinearAlgebra
 import Networks
 
 /// The dual-network bound of the LP relaxation (paper 1, eq. 6; Wong & Kolter 2018, Theorem 1):
-/// for fixed pre-activation bounds ℓ̂ < 0 < û of the unstable units and any lower slopes
-/// α ∈ [0, 1], back-substitution gives an upper bound on `cᵀ x_L + c0`:
+/// for fixed pre-activation bounds ℓ̂ < 0 < û, back-substitution gives an upper bound on
+/// `cᵀ x_L + c0` for any choice of the coefficient ν_m passed from an unstable unit's output x to
+/// its pre-activation a, because `ν̂ x − ν a` is at most its largest value on the triangle's
+/// vertices (ℓ̂, 0), (0, 0), (û, û):
 ///
 /// ```
-/// ν̂_L = c;  for k = L … 1 (unit m of layer k, d = û/(û − ℓ̂)):
+/// ν̂_L = c;  for k = L … 1 (unit m of layer k):
 ///   dead: ν_m = 0;  active: ν_m = ν̂_m;
-///   unstable: ν̂_m ≥ 0 → ν_m = d ν̂_m, U += −d ℓ̂ ν̂_m;   ν̂_m < 0 → ν_m = α_m ν̂_m
+///   unstable: U += max(−ν_m ℓ̂, 0, (ν̂_m − ν_m) û)
 ///   U += νᵀ b_{k−1};  ν̂_{k−1} = W_{k−1}ᵀ ν
 /// U += c0 + Σ_i max(ν̂_0,i l_0,i, ν̂_0,i u_0,i)
 /// ```
-/// Every α gives a sound bound; the best α gives the LP optimum.
+/// Wong & Kolter's slopes are ν = d ν̂ for ν̂ ≥ 0 (d = û/(û − ℓ̂)) and ν = α ν̂ otherwise; the LP's
+/// own optimal multipliers give the LP optimum.
 ///
 /// Rounding: each computed `ν̂_{k−1}` differs from `W_{k−1}ᵀν` by at most `γₙ |W|ᵀ|ν|`
 /// elementwise; since every x_{k−1} of the relaxation lies in its interval box, that residual
@@ -43,10 +46,23 @@ struct DualNetworkBound {
         return .unstable
     }
 
-    /// The bound for objective `c·x_L + c0` with lower slopes `alpha[k-1][m]` for hidden layer k.
+    /// How the coefficient ν of each unstable unit is chosen.
+    enum Choice {
+        /// Wong–Kolter form: ν = d ν̂ when ν̂ ≥ 0, else α ν̂ with these slopes (index k−1, unit m).
+        case slopes([[Double]])
+        /// The coefficients themselves (e.g. read off an LP solution's multipliers).
+        case coefficients([[Double]])
+    }
+
+    /// The bound for objective `c·x_L + c0` with the Wong–Kolter lower slopes `alpha`.
+    func upperBound(c: [Double], c0: Double, alpha: [[Double]]) throws -> Double {
+        try upperBound(c: c, c0: c0, choice: .slopes(alpha))
+    }
+
+    /// The bound for objective `c·x_L + c0` with the unstable units' coefficients chosen by `choice`.
     ///
     /// - Complexity: two `gemv`s per layer.
-    func upperBound(c: [Double], c0: Double, alpha: [[Double]]) throws -> Double {
+    func upperBound(c: [Double], c0: Double, choice: Choice) throws -> Double {
         let hidden = network.layers.count - 1
         var nuHat = c
         var value = c0
@@ -61,15 +77,15 @@ struct DualNetworkBound {
                 case .active: nu[m] = nuHat[m]
                 case .unstable:
                     let l = bounds.preLower[k - 1][m], u = bounds.preUpper[k - 1][m]
-                    if nuHat[m] >= 0 {
-                        let d = u / (u - l)
-                        nu[m] = d * nuHat[m]
-                        let term = -d * l * nuHat[m]
-                        value += term
-                        magnitude += abs(term)
-                    } else {
-                        nu[m] = min(max(alpha[k - 1][m], 0), 1) * nuHat[m]
+                    switch choice {
+                    case .slopes(let alpha):
+                        nu[m] = nuHat[m] >= 0 ? u / (u - l) * nuHat[m] : min(max(alpha[k - 1][m], 0), 1) * nuHat[m]
+                    case .coefficients(let given):
+                        nu[m] = given[k - 1][m]
                     }
+                    let term = max(-nu[m] * l, 0, (nuHat[m] - nu[m]) * u)
+                    value += term
+                    magnitude += abs(term) + abs(nu[m] * l) + abs(nuHat[m] * u)
                 }
                 let term = nu[m] * layer.bias[m]
                 value += term

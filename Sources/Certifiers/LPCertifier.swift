@@ -9,10 +9,11 @@ import Networks
 /// max  c_jᵀ x_L + c0_j   s.t.  l_0 ≤ x_0 ≤ u_0;   for a unit with a = w x_{k−1} + b:
 ///      dead: x = 0;  active: x = a;  unstable: x ≥ 0, x ≥ a, x ≤ û (a − ℓ̂)/(û − ℓ̂)
 /// ```
-/// The LP is solved by CLP's simplex (warm-started across the targets of a point). The reported
-/// bound is never the solver's number: the LP's dual multipliers give the lower slopes α of the
-/// dual network (`DualNetworkBound`), whose value — an upper bound for *any* α, with a rounding
-/// allowance — is reported. When the solver is exact this equals the LP optimum.
+/// The LP is solved by CLP's primal simplex, a fresh model per target (re-solving one CLP model
+/// with a changed objective through the C API was seen to stop at suboptimal vertices). The reported
+/// bound is never the solver's number: the LP's dual multipliers give the coefficients of the
+/// dual network (`DualNetworkBound`), whose value — an upper bound for *any* coefficients, with a
+/// rounding allowance — is reported. When the solver is exact this equals the LP optimum.
 public struct LPCertifier: Sendable {
     /// Seconds CLP may spend on one target (nil: no limit).
     public var timeLimit: Double?
@@ -40,15 +41,19 @@ public struct LPCertifier: Sendable {
         for j in 0..<network.classCount where j != label {
             let c = (0..<last.inputSize).map { last.weight[j, $0] - last.weight[label, $0] }
             let c0 = last.bias[j] - last.bias[label]
-            var alpha = fixedSlopes
+            var choice = DualNetworkBound.Choice.slopes(fixedSlopes)
             var lpValue: Double? = nil
             if let solved = problem.solve(objective: c, timeLimit: timeLimit) {
-                alpha = solved.alpha
+                choice = .coefficients(solved.coefficients)
                 lpValue = solved.value + c0
             } else {
                 status = "fallback"
             }
-            let bound = try dual.upperBound(c: c, c0: c0, alpha: alpha)
+            var bound = try dual.upperBound(c: c, c0: c0, choice: choice)
+            if lpValue == nil || bound - lpValue! > 1e-6 * max(1, abs(lpValue!)) {
+                // Both are sound; keep the smaller when the LP's multipliers were not exact.
+                bound = min(bound, try dual.upperBound(c: c, c0: c0, alpha: fixedSlopes))
+            }
             bounds[j] = bound
             if let lpValue { gaps[j] = (bound - lpValue) / max(1, abs(lpValue)) }
         }
@@ -58,15 +63,24 @@ public struct LPCertifier: Sendable {
     }
 }
 
-/// The LP of one point, built once and re-solved per target.
+/// The LP of one point: its data built once, solved per target.
 struct LPProblem {
     let network: ReLUNetwork<Double>
     let dual: DualNetworkBound
     /// Column offset of layer k's variables (k = 0: inputs).
     let offsets: [Int]
-    /// Row of the `x ≥ a` constraint of each unstable unit (hidden layer k at index k−1).
+    /// Row of the `x ≥ a` constraint of each unstable unit (hidden layer k at index k−1); the
+    /// `x ≤ d (a − ℓ̂)` row follows it.
     let lowerRows: [[Int?]]
-    let program: LinearProgram
+    private let columnLower: [Double], columnUpper: [Double], rowLower: [Double], rowUpper: [Double]
+    private let entries: [[(row: Int, value: Double)]]
+
+    /// A CLP model of this LP.
+    func makeProgram() -> LinearProgram {
+        LinearProgram(
+            columnLower: columnLower, columnUpper: columnUpper, rowLower: rowLower, rowUpper: rowUpper,
+            entries: entries)
+    }
 
     init(network: ReLUNetwork<Double>, bounds: IntervalBounds<Double>, dual: DualNetworkBound) {
         self.network = network
@@ -117,9 +131,11 @@ struct LPProblem {
             lowerRows.append(rowsOfLayer)
         }
         self.lowerRows = lowerRows
-        program = LinearProgram(
-            columnLower: columnLower, columnUpper: columnUpper, rowLower: rowLower, rowUpper: rowUpper,
-            entries: entries)
+        self.columnLower = columnLower
+        self.columnUpper = columnUpper
+        self.rowLower = rowLower
+        self.rowUpper = rowUpper
+        self.entries = entries
     }
 
     /// Wong & Kolter's fixed slopes α = û/(û − ℓ̂) (used when the LP does not finish).
@@ -132,24 +148,25 @@ struct LPProblem {
         }
     }
 
-    /// Maximises `c · x_L`; returns the LP value and the slopes α = μ₁/(μ₀ + μ₁) read off the
-    /// multipliers of `x ≥ a` (μ₁) and `x ≥ 0` (μ₀), or nil when CLP does not reach optimality.
-    func solve(objective c: [Double], timeLimit: Double?) -> (value: Double, alpha: [[Double]])? {
+    /// Maximises `c · x_L`; returns the LP value and, for every unstable unit, the coefficient ν
+    /// with which the LP's multipliers pass the objective to the unit's pre-activation:
+    /// `ν = −(y_A + d y_B)` for the duals y_A of `x ≥ a` and y_B of `x ≤ d (a − ℓ̂)` (CLP's
+    /// minimisation convention). Nil when CLP does not reach optimality.
+    func solve(objective c: [Double], timeLimit: Double?) -> (value: Double, coefficients: [[Double]])? {
+        let program = makeProgram()
         var objective = [Double](repeating: 0, count: program.columns)
         let last = offsets[offsets.count - 2]
         for n in c.indices { objective[last + n] = -c[n] }
         guard program.minimise(objective, timeLimit: timeLimit) == .optimal else { return nil }
         let rowDuals = program.rowDuals
-        let reduced = program.reducedCosts
-        var alpha = defaultSlopes
+        var coefficients: [[Double]] = []
         for k in 1..<(offsets.count - 1) {
-            for m in alpha[k - 1].indices {
-                guard let row = lowerRows[k - 1][m] else { continue }
-                let mu1 = max(rowDuals[row], 0)
-                let mu0 = max(reduced[offsets[k] + m], 0)
-                if mu0 + mu1 > 1e-12 { alpha[k - 1][m] = mu1 / (mu0 + mu1) }
-            }
+            coefficients.append(lowerRows[k - 1].enumerated().map { m, row in
+                guard let row else { return 0 }
+                let l = dual.bounds.preLower[k - 1][m], u = dual.bounds.preUpper[k - 1][m]
+                return -(rowDuals[row] + u / (u - l) * rowDuals[row + 1])
+            })
         }
-        return (-program.objectiveValue, alpha)
+        return (-program.objectiveValue, coefficients)
     }
 }

@@ -5,8 +5,8 @@ import CClp
 /// ```
 /// minimise cᵀx  subject to  rowLower ≤ A x ≤ rowUpper,  columnLower ≤ x ≤ columnUpper
 /// ```
-/// The constraint matrix is given column by column (sparse). The model keeps its basis between
-/// solves, so re-solving with a new objective is warm-started.
+/// The constraint matrix is given column by column (sparse). Cost perturbation is off, so the
+/// duals belong to the exact problem.
 final class LinearProgram {
     private let model: UnsafeMutableRawPointer
     let columns: Int
@@ -32,6 +32,7 @@ final class LinearProgram {
         guard let created = Clp_newModel() else { preconditionFailure("CLP could not allocate a model") }
         model = created
         Clp_setLogLevel(model, 0)
+        Clp_setPerturbation(model, 100)  // no cost perturbation: the duals must be exact
         var start: [CoinBigIndex] = [0]
         var index: [Int32] = []
         var value: [Double] = []
@@ -50,7 +51,7 @@ final class LinearProgram {
 
     deinit { Clp_deleteModel(model) }
 
-    /// Minimises `objective · x` (warm-started from the previous basis).
+    /// Minimises `objective · x` (primal simplex).
     func minimise(_ objective: [Double], timeLimit: Double? = nil) -> Status {
         precondition(objective.count == columns, "objective length")
         Clp_chgObjCoefficients(model, objective)
