@@ -82,6 +82,9 @@ echo "running: $PY scripts/bench_training_jax.py --threads $THREADS $*  (load: $
 "$PY" scripts/bench_training_jax.py --threads "$THREADS" "$@" >"$OUT/jax.out"
 grep '^{' "$OUT/jax.out" | tail -n 1 >"$OUT/jax.json"
 
+[ "$SWIFT_OK" = 1 ] && echo "Swift JSON: $(cat "$OUT/swift.json")" >&2
+echo "JAX JSON: $(cat "$OUT/jax.json")" >&2
+
 # --- table ----------------------------------------------------------------------------------------
 [ "$SWIFT_OK" = 1 ] || : >"$OUT/swift.json"
 "$PY" - "$OUT/swift.json" "$OUT/jax.json" "$SWIFT_NOTE" "$*" <<'EOF'

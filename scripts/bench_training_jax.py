@@ -42,7 +42,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batches", type=int, default=20, help="minibatches per epoch with --quick")
     p.add_argument("--save-network", default=None, help="write the plain network of (a) here (relu-mlp HDF5)")
-    p.add_argument("--mnist", default=None, help="MNIST directory (default Data/mnist)")
+    p.add_argument("--mnist", default=None, help="MNIST directory (default $SDPCERT_MNIST, else Data/mnist)")
     return p.parse_args(argv)
 
 

@@ -18,8 +18,8 @@ Losses ascended: `margin` = max_{y≠label} f_y − f_label; `cross-entropy` = s
 The random starts come from numpy's PCG64 (default_rng(seed)), not the harness's SplitMix64, so the
 numbers agree with the harness statistically, not bit for bit.
 
-MNIST is read from Data/mnist/*.gz (IDX, pixel = byte/255). Splits: train = first 59 000 training
-images, verification = the last 1 000, test = t10k.
+MNIST is read from --mnist, else $SDPCERT_MNIST, else Data/mnist (IDX .gz files, pixel = byte/255).
+Splits: train = first 59 000 training images, verification = the last 1 000, test = t10k.
 """
 import argparse
 import gzip
@@ -54,7 +54,7 @@ def read_idx(path):
 
 def load_mnist(split, directory=None):
     """(images as float64 [n, 784] in [0, 1], labels as int64 [n])."""
-    directory = directory or os.path.join(REPO, "Data", "mnist")
+    directory = directory or os.environ.get("SDPCERT_MNIST") or os.path.join(REPO, "Data", "mnist")
     prefix = "t10k" if split == "test" else "train"
     images = read_idx(os.path.join(directory, f"{prefix}-images-idx3-ubyte.gz"))
     labels = read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte.gz"))
@@ -213,7 +213,7 @@ def main(argv=None):
     p.add_argument("--loss", default="margin", choices=["margin", "cross-entropy"])
     p.add_argument("--no-random-start", action="store_true", help="start from the clean input")
     p.add_argument("--batch", type=int, default=2000, help="points attacked at once (memory only)")
-    p.add_argument("--mnist", default=None, help="MNIST directory (default Data/mnist)")
+    p.add_argument("--mnist", default=None, help="MNIST directory (default $SDPCERT_MNIST, else Data/mnist)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     a = p.parse_args(argv)
 

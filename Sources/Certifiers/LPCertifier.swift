@@ -38,12 +38,13 @@ public struct LPCertifier: Sendable {
         var bounds: [Int: Double] = [:], gaps: [Int: Double] = [:]
         var status = "optimal"
         let fixedSlopes = problem.defaultSlopes
+        let program = problem.makeProgram()
         for j in 0..<network.classCount where j != label {
             let c = (0..<last.inputSize).map { last.weight[j, $0] - last.weight[label, $0] }
             let c0 = last.bias[j] - last.bias[label]
             var choice = DualNetworkBound.Choice.slopes(fixedSlopes)
             var lpValue: Double? = nil
-            if let solved = problem.solve(objective: c, timeLimit: timeLimit) {
+            if let solved = problem.solve(objective: c, timeLimit: timeLimit, program: program) {
                 choice = .coefficients(solved.coefficients)
                 lpValue = solved.value + c0
             } else {
@@ -152,8 +153,8 @@ struct LPProblem {
     /// with which the LP's multipliers pass the objective to the unit's pre-activation:
     /// `ν = −(y_A + d y_B)` for the duals y_A of `x ≥ a` and y_B of `x ≤ d (a − ℓ̂)` (CLP's
     /// minimisation convention). Nil when CLP does not reach optimality.
-    func solve(objective c: [Double], timeLimit: Double?) -> (value: Double, coefficients: [[Double]])? {
-        let program = makeProgram()
+    func solve(objective c: [Double], timeLimit: Double?, program: LinearProgram? = nil) -> (value: Double, coefficients: [[Double]])? {
+        let program = program ?? makeProgram()
         var objective = [Double](repeating: 0, count: program.columns)
         let last = offsets[offsets.count - 2]
         for n in c.indices { objective[last + n] = -c[n] }

@@ -33,6 +33,7 @@ final class LinearProgram {
         model = created
         Clp_setLogLevel(model, 0)
         Clp_setPerturbation(model, 100)  // no cost perturbation: the duals must be exact
+        Clp_scaling(model, 0)
         var start: [CoinBigIndex] = [0]
         var index: [Int32] = []
         var value: [Double] = []

@@ -10,7 +10,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.networks.map(\.name), ["Grad-NN", "LP-NN", "PGD-NN", "mnist_2_20"])
         let entry = try XCTUnwrap(config.network(named: "mnist_2_20"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: config.resolve(entry.file)))
-        XCTAssertEqual(config.recipes["pgd-nn"], TrainingRecipe.defaults(for: .pgd))
+        var pgd = TrainingRecipe.defaults(for: .pgd)
+        pgd.epochs = 80
+        XCTAssertEqual(config.recipes["pgd-nn"], pgd)
         let dense = try XCTUnwrap(config.recipes["dense-3"])
         XCTAssertEqual(dense.sizes, [49, 50, 50, 50, 10])
         XCTAssertEqual(dense.optimizer, .sgd(momentum: 0.9, nesterov: true))
