@@ -92,17 +92,6 @@ private func runPGD<Scalar: BLASScalar>(
     var bestScores = try network.scores(inputs)
     var bestMargins = classificationMargins(bestScores, labels: labels)
 
-    func keepBetter(_ x: Matrix<Scalar>, _ scores: Matrix<Scalar>) {
-        for i in 0..<n {
-            let m = classificationMargin(scores.row(i), label: labels[i])
-            if m < bestMargins[i] {
-                bestMargins[i] = m
-                for j in 0..<d { best.elements[i * d + j] = x.elements[i * d + j] }
-                for c in 0..<scores.columns { bestScores[i, c] = scores[i, c] }
-            }
-        }
-    }
-
     for restart in 0..<max(options.restarts, 1) {
         var x = inputs
         if options.randomStart {
@@ -114,21 +103,61 @@ private func runPGD<Scalar: BLASScalar>(
         }
         for _ in 0..<options.steps {
             let trace = try network.trace(x)
-            keepBetter(x, trace.scores)
+            keepBetter(x, trace.scores, labels, &best, &bestScores, &bestMargins)
             let g = lossGradient(trace.scores, labels: labels, loss: options.loss)
             guard let dx = try network.backward(trace, scoreGradient: g, parameters: false, input: true).input else { break }
-            for i in x.elements.indices {
-                let s = dx.elements[i]
-                let step = s > 0 ? alpha : (s < 0 ? -alpha : 0)
-                x.elements[i] = min(max(x.elements[i] + step, lower.elements[i]), upper.elements[i])
-            }
+            signStep(&x, gradient: dx, alpha: alpha, lower: lower, upper: upper)
         }
-        keepBetter(x, try network.scores(x))
+        keepBetter(x, try network.scores(x), labels, &best, &bestScores, &bestMargins)
     }
     let predicted = (0..<n).map { argmax(bestScores.row($0)) }
     return PGDResult(
         adversarial: best, margins: bestMargins, predicted: predicted,
         misclassified: zip(predicted, labels).map { $0 != $1 })
+}
+
+/// Keeps, per row, the iterate with the lowest margin seen so far.
+@inline(__always)
+private func keepBetter<Scalar: BLASScalar>(
+    _ x: Matrix<Scalar>, _ scores: Matrix<Scalar>, _ labels: [Int], _ best: inout Matrix<Scalar>,
+    _ bestScores: inout Matrix<Scalar>, _ bestMargins: inout [Scalar]
+) {
+    let d = x.columns, classes = scores.columns
+    for i in 0..<x.rows {
+        let m = classificationMargin(scores.row(i), label: labels[i])
+        guard m < bestMargins[i] else { continue }
+        bestMargins[i] = m
+        best.elements.withUnsafeMutableBufferPointer { dst in
+            x.elements.withUnsafeBufferPointer { src in
+                (dst.baseAddress! + i * d).update(from: src.baseAddress! + i * d, count: d)
+            }
+        }
+        bestScores.elements.withUnsafeMutableBufferPointer { dst in
+            scores.elements.withUnsafeBufferPointer { src in
+                (dst.baseAddress! + i * classes).update(from: src.baseAddress! + i * classes, count: classes)
+            }
+        }
+    }
+}
+
+/// `x ← clip(x + α sign(g), lower, upper)` elementwise.
+@inline(__always)
+private func signStep<Scalar: BLASScalar>(
+    _ x: inout Matrix<Scalar>, gradient: Matrix<Scalar>, alpha: Scalar, lower: Matrix<Scalar>, upper: Matrix<Scalar>
+) {
+    x.elements.withUnsafeMutableBufferPointer { xp in
+        gradient.elements.withUnsafeBufferPointer { gp in
+            lower.elements.withUnsafeBufferPointer { lp in
+                upper.elements.withUnsafeBufferPointer { up in
+                    for i in 0..<xp.count {
+                        let s = gp[i]
+                        let step = s > 0 ? alpha : (s < 0 ? -alpha : 0)
+                        xp[i] = min(max(xp[i] + step, lp[i]), up[i])
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `∂loss/∂scores` of the PGD loss for each row.

@@ -7,7 +7,7 @@ import COpenBLAS
 /// Generic code in the harness is written once over `BLASScalar`; the two conformances below are
 /// the only place where the single- and double-precision routines are named. The kernels are an
 /// opaque table so that no C pointer appears in the public API.
-public protocol BLASScalar: Real, BinaryFloatingPoint, Sendable, Codable, LosslessStringConvertible
+public protocol BLASScalar: Real, BinaryFloatingPoint, SIMDScalar, Sendable, Codable, LosslessStringConvertible
 where Self.RawSignificand: FixedWidthInteger {
     /// The BLAS/LAPACK routines of this precision.
     static var kernels: BLASKernels<Self> { get }

@@ -116,4 +116,32 @@ extension ReLUNetwork {
             layers[k].bias = biases[k]
         }
     }
+
+    /// Lends the parameters to `body` as flat tensors `[W_0, b_0, W_1, b_1, …]` (row-major
+    /// weights) without copying them, e.g. for an optimiser step; shapes must not change.
+    ///
+    /// - Complexity: O(layers); the tensors are moved, not copied.
+    public mutating func updateParameters(_ body: (inout [[Scalar]]) throws -> Void) throws {
+        var tensors: [[Scalar]] = []
+        tensors.reserveCapacity(2 * layers.count)
+        for k in layers.indices {
+            tensors.append(layers[k].weight.elements)
+            layers[k].weight.elements = []
+            tensors.append(layers[k].bias)
+            layers[k].bias = []
+        }
+        var thrown: Error? = nil
+        do { try body(&tensors) } catch { thrown = error }
+        var changed = tensors.count != 2 * layers.count
+        for k in layers.indices where !changed {
+            changed = tensors[2 * k].count != layers[k].outputSize * layers[k].inputSize
+                || tensors[2 * k + 1].count != layers[k].outputSize
+            if !changed {
+                layers[k].weight.elements = tensors[2 * k]
+                layers[k].bias = tensors[2 * k + 1]
+            }
+        }
+        if changed { throw NetworkError.invalid("updateParameters changed the shape of the parameters") }
+        if let thrown { throw thrown }
+    }
 }

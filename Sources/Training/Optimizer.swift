@@ -71,19 +71,43 @@ public struct OptimizerState<Scalar: BLASScalar>: Sendable {
                 }
             }
         case .adam(let beta1, let beta2, let epsilon):
-            let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
-            let c1 = Scalar(1 - Double.pow(beta1, Double(step)))
-            let c2 = Scalar(1 - Double.pow(beta2, Double(step)))
-            let rate = Scalar(lr)
+            // lr/c₁ · m / (√v/√c₂ + ε) = lr_t · m / (√v + ε√c₂) with lr_t = lr √c₂ / c₁.
+            let c1 = 1 - Double.pow(beta1, Double(step))
+            let c2 = 1 - Double.pow(beta2, Double(step))
+            let b1 = Scalar(beta1), b2 = Scalar(beta2)
+            let a1 = 1 - b1, a2 = 1 - b2
+            let rate = Scalar(lr * c2.squareRoot() / c1)
+            let eps = Scalar(epsilon * c2.squareRoot())
             for t in parameters.indices {
-                parameters[t].withUnsafeMutableBufferPointer { p in
-                    first[t].withUnsafeMutableBufferPointer { m in
-                        second[t].withUnsafeMutableBufferPointer { v in
-                            gradients[t].withUnsafeBufferPointer { g in
-                                for i in p.indices {
-                                    m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                    p[i] -= rate * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                let count = parameters[t].count
+                parameters[t].withUnsafeMutableBufferPointer { pb in
+                    first[t].withUnsafeMutableBufferPointer { mb in
+                        second[t].withUnsafeMutableBufferPointer { vb in
+                            gradients[t].withUnsafeBufferPointer { gb in
+                                let p = pb.baseAddress!, m = mb.baseAddress!, v = vb.baseAddress!, g = gb.baseAddress!
+                                // Eight lanes at a time (the loop below does not vectorise by itself).
+                                typealias V = SIMD8<Scalar>
+                                let lanes = count - count % 8
+                                let (vb1, va1, vb2, va2) = (V(repeating: b1), V(repeating: a1), V(repeating: b2), V(repeating: a2))
+                                let (vrate, veps) = (V(repeating: rate), V(repeating: eps))
+                                var i = 0
+                                while i < lanes {
+                                    let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                                    let mi = vb1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + va1 * gi
+                                    let vi = vb2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + va2 * gi * gi
+                                    let pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self) - vrate * mi / (vi.squareRoot() + veps)
+                                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+                                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+                                    UnsafeMutableRawPointer(p + i).storeBytes(of: pi, as: V.self)
+                                    i += 8
+                                }
+                                for i in lanes..<count {
+                                    let gi = g[i]
+                                    let mi = b1 * m[i] + a1 * gi
+                                    let vi = b2 * v[i] + a2 * gi * gi
+                                    m[i] = mi
+                                    v[i] = vi
+                                    p[i] -= rate * mi / (vi.squareRoot() + eps)
                                 }
                             }
                         }

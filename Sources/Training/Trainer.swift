@@ -105,9 +105,7 @@ public struct Trainer {
             }
             lossSum += step.loss
             errors += step.errors
-            var parameters = network.flatParameters
-            optimizer.update(&parameters, gradients: step.gradients, lr: recipe.learningRate)
-            try network.setFlatParameters(parameters)
+            try network.updateParameters { optimizer.update(&$0, gradients: step.gradients, lr: recipe.learningRate) }
             if progressInterval > 0, Date().timeIntervalSince(lastReport) >= progressInterval {
                 lastReport = Date()
                 let elapsed = lastReport.timeIntervalSince(epochStart)

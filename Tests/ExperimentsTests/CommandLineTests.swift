@@ -90,9 +90,14 @@ final class CommandLineTests: XCTestCase {
         r = try run(["evaluate", "--network", "no-such-net"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("no-such-net: no such network file, nor a network of that name"), r.stderr)
-        r = try run(["evaluate", "--network", "PGD-NN"])
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("e.yaml").path
+        try "networks:\n  - {name: Later-NN, file: later.h5, recipe: r}\nrecipes:\n  r: {kind: plain}\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        r = try run(["evaluate", "--network", "Later-NN", "--config", config])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.stderr.contains("does not exist yet"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("later.h5 does not exist yet (it is made by the training recipe 'r')"), r.stderr)
         r = try run(["evaluate", "--network", TestPaths.fixture("networks/tiny.h5")])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("input_shape [2, 3]"), r.stderr)
