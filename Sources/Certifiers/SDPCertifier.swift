@@ -1,0 +1,188 @@
+import Foundation
+import LinearAlgebra
+import Networks
+
+/// SDP-cert (paper 1, eq. 7 with biases and the box on every layer; formulations.md), solved by
+/// first-order optimisation of its Lagrangian dual (as SDP-FO, Dathathri et al. 2020):
+///
+/// ```
+/// minimise over multipliers (signs projected) and κ:
+///   F = const + κ_0 + μ + Σ_{i≥1} max(κ_i + μ, 0),   μ = λ_max(S̃(multipliers) − diag κ)
+/// ```
+/// Iterations use Adam with μ and its eigenvector estimated by Lanczos (matrix-vector products
+/// with the weight blocks only). The reported bound is only ever `SDPDual.soundBound`: a dense
+/// eigen-decomposition with a rounding margin at the best multipliers found, valid whatever the
+/// optimiser did. The start is the interval certificate (multipliers of the last layer's box).
+public struct SDPCertifier: Sendable {
+    /// Optimiser iterations per target at most.
+    public var iterations: Int
+    /// Seconds per point at most (checked between iterations).
+    public var timeLimit: Double?
+    /// Adam's step size relative to the scale of the objective.
+    public var learningRate: Double
+    /// Lanczos steps per iteration.
+    public var lanczosSteps: Int
+    /// A sound bound is computed every this many iterations (and at the end).
+    public var checkEvery: Int
+
+    public init(
+        iterations: Int = 2000, timeLimit: Double? = nil, learningRate: Double = 0.01, lanczosSteps: Int = 40,
+        checkEvery: Int = 200
+    ) {
+        self.iterations = iterations
+        self.timeLimit = timeLimit
+        self.learningRate = learningRate
+        self.lanczosSteps = lanczosSteps
+        self.checkEvery = checkEvery
+    }
+
+    /// Certifies the ball of radius ε around `center` (true label `label`).
+    ///
+    /// Stops early for a target once its sound bound is negative (certified) — other targets
+    /// still get their own bounds — and reports per target the gap between the sound bound and
+    /// the best primal value known (the margin of the clean point, a feasible rank-1 P).
+    /// - Complexity: per iteration, `lanczosSteps` products with the lifted matrix (two passes
+    ///   through the weights each); per check, one dense eigen-decomposition of size N + 1.
+    public func certify(network: ReLUNetwork<Double>, center: [Double], label: Int, epsilon: Double) throws -> Certificate {
+        let start = Date()
+        let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
+        let scores = try network.scores(center)
+        var bounds: [Int: Double] = [:], gaps: [Int: Double] = [:]
+        var stops: Set<String> = []
+        for j in 0..<network.classCount where j != label {
+            let problem = SDPProblem(network: network, bounds: intervals, label: label, target: j)
+            let deadline = timeLimit.map { start.addingTimeInterval($0) }
+            let (bound, stop) = try solve(problem, deadline: deadline)
+            bounds[j] = bound
+            let primal = scores[j] - scores[label]
+            gaps[j] = (bound - primal) / max(1, abs(bound))
+            stops.insert(stop)
+        }
+        return Certificate(
+            method: "sdp", label: label, predicted: argmax(scores), bounds: bounds,
+            seconds: Date().timeIntervalSince(start), status: stops.sorted().joined(separator: "+"), gaps: gaps)
+    }
+
+    /// The interval-certificate start: the last layer's box multipliers d = |c|/(u − l) and κ_0
+    /// that makes μ = 0 (formulations.md, SDP-FO initialisation).
+    func initialMultipliers(_ problem: SDPProblem, _ dual: SDPDual) throws -> SDPMultipliers {
+        var m = SDPMultipliers(size: problem.size)
+        let last = problem.block(problem.layerCount - 1)
+        for (t, i) in last.enumerated() where problem.upper[i] > problem.lower[i] {
+            m.d[i] = abs(problem.c[t]) / (problem.upper[i] - problem.lower[i])
+        }
+        let (_, g, _) = try dual.linearPart(m)
+        var kappa0 = 0.0
+        for i in 0..<problem.size where g[i] != 0 {
+            if m.d[i] > 0 {
+                kappa0 += g[i] * g[i] / (4 * m.d[i])
+            } else {
+                let h = abs(0.5 * g[i] * problem.scale[i])
+                m.kappa[i + 1] = h
+                kappa0 += h
+            }
+        }
+        m.kappa[0] = kappa0
+        return m
+    }
+
+    /// Minimises F for one target; returns the best sound bound and why it stopped:
+    /// `certified` (the bound is negative), `iterations` (the budget ran out; the bound is sound
+    /// but not necessarily near the SDP optimum) or `time-limit`.
+    func solve(_ problem: SDPProblem, deadline: Date?) throws -> (bound: Double, stop: String) {
+        let dual = SDPDual(problem: problem)
+        var m = try initialMultipliers(problem, dual)
+        var best = try dual.soundBound(m)
+        if best < 0 { return (best, "certified") }
+        let n = problem.size
+        var adam = AdamState(size: 5 * n + 1)
+        var v = [Double](repeating: 1, count: n + 1)
+        let scale = max(abs(best), 1e-3)
+        var stop = "iterations"
+        for iteration in 1...max(iterations, 1) {
+            if let deadline, Date() >= deadline {
+                stop = "time-limit"
+                break
+            }
+            let (constant, g, _) = try dual.linearPart(m)
+            let eig = try lanczosLargest(dimension: n + 1, steps: lanczosSteps, start: v) { y in
+                (try? dual.apply(m, g: g, y)) ?? y
+            }
+            v = eig.vector
+            let mu = eig.value
+            _ = constant
+            let gradient = try self.gradient(problem, m, g: g, v: v, mu: mu)
+            var flat = m.a + m.b + m.e + m.d + m.kappa
+            // Adam moves every coordinate by about lr per step; the objective sums over all N
+            // coordinates of κ, so their steps are scaled down by N.
+            adam.step(&flat, gradient: gradient, lr: learningRate * scale, kappaFrom: 4 * n, kappaScale: 1 / Double(n))
+            m.a = Array(flat[0..<n])
+            m.b = Array(flat[n..<(2 * n)])
+            m.e = Array(flat[(2 * n)..<(3 * n)])
+            m.d = Array(flat[(3 * n)..<(4 * n)])
+            m.kappa = Array(flat[(4 * n)...])
+            m.project(inputCount: problem.alive[0].count)
+            if iteration % checkEvery == 0 || iteration == iterations {
+                best = min(best, try dual.soundBound(m))
+                if best < 0 {
+                    stop = "certified"
+                    break
+                }
+            }
+        }
+        return (best, stop)
+    }
+
+    /// ∂F/∂(a, b, e, d, κ) at the current multipliers, with v the top eigenvector of S̃ − diag κ.
+    func gradient(_ p: SDPProblem, _ m: SDPMultipliers, g: [Double], v: [Double], mu: Double) throws -> [Double] {
+        let n = p.size
+        var active = 1.0
+        for i in 1...n where m.kappa[i] + mu > 0 { active += 1 }
+        let v0 = v[0]
+        let w = (0..<n).map { p.scale[$0] * v[$0 + 1] }
+        var ga = [Double](repeating: 0, count: n), gb = ga, ge = ga, gd = ga
+        var gk = [Double](repeating: 0, count: n + 1)
+        for i in 0..<n {
+            ga[i] = active * v0 * w[i]
+            gb[i] = active * v0 * w[i]
+            ge[i] = active * w[i] * w[i]
+            gd[i] = -p.lower[i] * p.upper[i] + active * (v0 * (p.lower[i] + p.upper[i]) * w[i] - w[i] * w[i])
+        }
+        for k in 1..<max(p.layerCount, 1) {
+            let down = try p.weights[k - 1].apply(Array(w[p.block(k - 1)]))
+            let bias = p.biases[k - 1]
+            for (t, i) in p.block(k).enumerated() {
+                gb[i] += -bias[t] - active * v0 * down[t]
+                ge[i] += active * (-v0 * bias[t] * w[i] - w[i] * down[t])
+            }
+        }
+        gk[0] = 1 - active * v0 * v0
+        for i in 1...n { gk[i] = (m.kappa[i] + mu > 0 ? 1 : 0) - active * v[i] * v[i] }
+        return ga + gb + ge + gd + gk
+    }
+}
+
+/// Adam (Kingma & Ba 2015) on a flat vector of Doubles, for the SDP multipliers.
+struct AdamState {
+    var first: [Double], second: [Double]
+    var step = 0
+
+    init(size: Int) {
+        first = [Double](repeating: 0, count: size)
+        second = first
+    }
+
+    mutating func step(
+        _ x: inout [Double], gradient: [Double], lr: Double, kappaFrom: Int, kappaScale: Double,
+        beta1: Double = 0.9, beta2: Double = 0.999
+    ) {
+        step += 1
+        let c1 = 1 - Double.pow(beta1, Double(step)), c2 = 1 - Double.pow(beta2, Double(step))
+        for i in x.indices {
+            first[i] = beta1 * first[i] + (1 - beta1) * gradient[i]
+            second[i] = beta2 * second[i] + (1 - beta2) * gradient[i] * gradient[i]
+            let rate = i >= kappaFrom ? lr * kappaScale : lr
+            x[i] -= rate * (first[i] / c1) / ((second[i] / c2).squareRoot() + 1e-12)
+        }
+    }
+}

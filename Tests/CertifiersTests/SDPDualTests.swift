@@ -1,0 +1,133 @@
+import LinearAlgebra
+import Networks
+import TestSupport
+import XCTest
+@testable import Certifiers
+
+/// The dual of SDP-cert: its start equals the interval certificate, every multiplier gives a
+/// sound bound, and the gradient the optimiser follows is the true one.
+final class SDPDualTests: XCTestCase {
+    struct Case: Decodable {
+        let network: String
+        let center: [Double]
+        let eps: Double
+        let label: Int
+    }
+
+    func fixtureCases() throws -> [(Case, ReLUNetwork<Double>)] {
+        try TestPaths.json([Case].self, fixture: "lp/cases.json").map {
+            ($0, try ReLUNetwork<Double>.read(from: TestPaths.fixture("lp/" + $0.network)))
+        }
+    }
+
+    /// F with the exact (dense) μ and no margins.
+    func objective(_ dual: SDPDual, _ m: SDPMultipliers) throws -> Double {
+        let (constant, g, _) = try dual.linearPart(m)
+        let mu = try dual.denseMatrix(m, g: g).symmetricEigen(.largest, vectors: false).values[0]
+        return dual.bound(constant: constant, kappa: m.kappa, mu: mu)
+    }
+
+    func randomMultipliers(_ p: SDPProblem, seed: UInt64) -> SDPMultipliers {
+        var rng = SplitMix64(seed: seed)
+        var m = SDPMultipliers(size: p.size)
+        for i in 0..<p.size {
+            m.a[i] = rng.unitInterval()
+            m.b[i] = rng.unitInterval()
+            m.e[i] = 2 * rng.unitInterval() - 1
+            m.d[i] = rng.unitInterval()
+        }
+        for i in m.kappa.indices { m.kappa[i] = 2 * rng.unitInterval() - 0.5 }
+        m.project(inputCount: p.alive[0].count)
+        return m
+    }
+
+    func testStartIsTheIntervalCertificate() throws {
+        for (c, net) in try fixtureCases() {
+            let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
+            let interval = bounds.marginUpperBounds(network: net, label: c.label)
+            for j in 0..<net.classCount where j != c.label {
+                let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: j)
+                let dual = SDPDual(problem: p)
+                let m = try SDPCertifier().initialMultipliers(p, dual)
+                let start = try dual.soundBound(m)
+                XCTAssertEqual(start, interval[j], accuracy: 1e-7 * max(1, abs(interval[j])), "\(c.network) target \(j)")
+                XCTAssertGreaterThanOrEqual(start, interval[j] - 1e-9)
+            }
+        }
+    }
+
+    func testAnyMultipliersGiveSoundBounds() throws {
+        var rng = SplitMix64(seed: 5)
+        for (n, (c, net)) in try fixtureCases().enumerated() {
+            let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
+            let j = (c.label + 1) % net.classCount
+            let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: j)
+            let dual = SDPDual(problem: p)
+            let m = randomMultipliers(p, seed: UInt64(n))
+            let bound = try dual.soundBound(m)
+            for _ in 0..<300 {
+                let x = c.center.map { min(max($0 + (2 * rng.unitInterval() - 1) * c.eps, 0), 1) }
+                let s = try net.scores(x)
+                XCTAssertLessThanOrEqual(s[j] - s[c.label], bound)
+            }
+        }
+    }
+
+    func testGradientMatchesFiniteDifferences() throws {
+        let (c, net) = try fixtureCases()[5]
+        let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
+        let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: (c.label + 1) % net.classCount)
+        let dual = SDPDual(problem: p)
+        let m = randomMultipliers(p, seed: 11)
+        let (_, g, _) = try dual.linearPart(m)
+        let a = dual.denseMatrix(m, g: g)
+        let top = try a.symmetricEigen(.largest)
+        let v = (0..<a.rows).map { top.vectors![$0, 0] }
+        let gradient = try SDPCertifier().gradient(p, m, g: g, v: v, mu: top.values[0])
+        let n = p.size
+        let h = 1e-6
+        func perturbed(_ index: Int, _ delta: Double) -> SDPMultipliers {
+            var q = m
+            switch index / n {
+            case 0: q.a[index % n] += delta
+            case 1: q.b[index % n] += delta
+            case 2: q.e[index % n] += delta
+            case 3: q.d[index % n] += delta
+            default: q.kappa[index - 4 * n] += delta
+            }
+            return q
+        }
+        let inputs = p.alive[0].count
+        for index in 0..<(5 * n + 1) {
+            if index < 3 * n, index % n < inputs { continue }  // unused input-block entries
+            let fd = (try objective(dual, perturbed(index, h)) - objective(dual, perturbed(index, -h))) / (2 * h)
+            XCTAssertEqual(gradient[index], fd, accuracy: 1e-5 * max(1, abs(fd)), "entry \(index) (block \(index / n))")
+        }
+    }
+}
+
+/// The SDP certifier end to end on the fixtures: never looser than the interval certificate
+/// (its start), never below sampled margins.
+final class SDPCertifierTests: XCTestCase {
+    func testBoundsAreBetweenSamplesAndInterval() throws {
+        struct Case: Decodable { let network: String; let center: [Double]; let eps: Double; let label: Int }
+        var rng = SplitMix64(seed: 17)
+        let cases = try TestPaths.json([Case].self, fixture: "lp/cases.json")
+        var improved = 0
+        for c in cases {
+            let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture("lp/" + c.network))
+            let sdp = try SDPCertifier(iterations: 300, checkEvery: 100).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            let interval = try IntervalCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            for (j, bound) in sdp.bounds {
+                XCTAssertLessThanOrEqual(bound, interval.bounds[j]! + 1e-9)
+                if bound < interval.bounds[j]! - 1e-3 { improved += 1 }
+            }
+            for _ in 0..<200 {
+                let x = c.center.map { min(max($0 + (2 * rng.unitInterval() - 1) * c.eps, 0), 1) }
+                let s = try net.scores(x)
+                for (j, bound) in sdp.bounds { XCTAssertLessThanOrEqual(s[j] - s[c.label], bound) }
+            }
+        }
+        XCTAssertGreaterThan(improved, 10, "the optimiser should improve on the interval start")
+    }
+}
