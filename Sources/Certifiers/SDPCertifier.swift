@@ -24,6 +24,8 @@ public struct SDPCertifier: Sendable {
     public var lanczosSteps: Int
     /// A sound bound is computed every this many iterations (and at the end).
     public var checkEvery: Int
+    /// Use a dense eigen-decomposition instead of Lanczos in every iteration (small problems).
+    public var exactEigen = false
 
     public init(
         iterations: Int = 2000, timeLimit: Double? = nil, learningRate: Double = 0.01, lanczosSteps: Int = 40,
@@ -105,8 +107,14 @@ public struct SDPCertifier: Sendable {
                 break
             }
             let (constant, g, _) = try dual.linearPart(m)
-            let eig = try lanczosLargest(dimension: n + 1, steps: lanczosSteps, start: v) { y in
-                (try? dual.apply(m, g: g, y)) ?? y
+            let eig: (value: Double, vector: [Double])
+            if exactEigen {
+                let top = try dual.denseMatrix(m, g: g).symmetricEigen(.largest)
+                eig = (top.values[0], (0...n).map { top.vectors![$0, 0] })
+            } else {
+                eig = try lanczosLargest(dimension: n + 1, steps: lanczosSteps, start: v) { y in
+                    (try? dual.apply(m, g: g, y)) ?? y
+                }
             }
             v = eig.vector
             let mu = eig.value

@@ -61,6 +61,8 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "sdp: optimiser iterations per target.") var sdpIterations: Int = 2000
     @Option(help: "sdp: Adam step size (relative to the start bound).") var sdpLearningRate: Double = 0.01
     @Option(help: "sdp: Lanczos steps per iteration.") var lanczosSteps: Int = 40
+    @Flag(help: "sdp: dense eigen-decomposition in every iteration instead of Lanczos (small networks).")
+    var sdpExactEigen = false
     @Option(help: "BLAS threads (certifiers do many small products: 1 is fastest).") var threads: Int = 1
 
     @OptionGroup var points: PointOptions
@@ -87,9 +89,9 @@ struct CertifyCommand: ParsableCommand {
         for (done, index) in indices.enumerated() {
             let x: Matrix<Double> = try images.inputs([index])
             let label = images.labels[index]
-            let certificate = try method.certify(
-                net, x.elements, label, eps, timeLimit: timeLimit,
-                sdp: SDPCertifier(iterations: sdpIterations, learningRate: sdpLearningRate, lanczosSteps: lanczosSteps))
+            var sdp = SDPCertifier(iterations: sdpIterations, learningRate: sdpLearningRate, lanczosSteps: lanczosSteps)
+            sdp.exactEigen = sdpExactEigen
+            let certificate = try method.certify(net, x.elements, label, eps, timeLimit: timeLimit, sdp: sdp)
             if certificate.certified { certified += 1 }
             switch format {
             case .jsonl:
