@@ -23,8 +23,10 @@ public struct PGDOptions: Sendable, Equatable {
     public var loss: PGDLoss = .margin
     /// Start from a uniform point of the ball (true) or from the clean input.
     public var randomStart: Bool = true
-    /// Seed of the random starts (SplitMix64, one stream per restart).
+    /// Seed of the random starts (SplitMix64, one stream per restart and point).
     public var seed: UInt64 = 0
+    /// Threads the batch is split across (each with its own rows; results do not depend on it).
+    public var workers: Int = 1
 
     public init(
         epsilon: Double, steps: Int = 40, stepSize: Double? = nil, restarts: Int = 1, loss: PGDLoss = .margin,
@@ -74,11 +76,30 @@ public func pgdAttack<Scalar: BLASScalar>(
     if let bad = labels.first(where: { !(0..<network.classCount).contains($0) }) {
         throw NetworkError.invalid("label \(bad) outside 0..<\(network.classCount)")
     }
-    return try runPGD(network: network, inputs: inputs, labels: labels, options: options)
+    let chunks = evenChunks(inputs.rows, parts: options.workers)
+    if chunks.count <= 1 { return try runPGD(network: network, inputs: inputs, labels: labels, options: options, rowOffset: 0) }
+    let d = inputs.columns
+    let parts = try parallelResults(chunks.count) { c in
+        let rows = chunks[c]
+        let x = try Matrix(rows: rows.count, columns: d, elements: Array(inputs.elements[(rows.lowerBound * d)..<(rows.upperBound * d)]))
+        return try runPGD(network: network, inputs: x, labels: Array(labels[rows]), options: options, rowOffset: rows.lowerBound)
+    }
+    var result = PGDResult<Scalar>(
+        adversarial: Matrix(rows: 0, columns: d), margins: [], predicted: [], misclassified: [])
+    var elements: [Scalar] = []
+    elements.reserveCapacity(inputs.elements.count)
+    for part in parts {
+        elements += part.adversarial.elements
+        result.margins += part.margins
+        result.predicted += part.predicted
+        result.misclassified += part.misclassified
+    }
+    result.adversarial = try Matrix(rows: inputs.rows, columns: d, elements: elements)
+    return result
 }
 
 private func runPGD<Scalar: BLASScalar>(
-    network: ReLUNetwork<Scalar>, inputs: Matrix<Scalar>, labels: [Int], options: PGDOptions
+    network: ReLUNetwork<Scalar>, inputs: Matrix<Scalar>, labels: [Int], options: PGDOptions, rowOffset: Int
 ) throws -> PGDResult<Scalar> {
     let n = inputs.rows, d = inputs.columns
     let eps = Scalar(options.epsilon), alpha = Scalar(options.stepSize)
@@ -95,10 +116,14 @@ private func runPGD<Scalar: BLASScalar>(
     for restart in 0..<max(options.restarts, 1) {
         var x = inputs
         if options.randomStart {
-            var rng = SplitMix64.stream(seed: options.seed, index: UInt64(restart))
-            for i in x.elements.indices {
-                let u = Scalar(rng.unitInterval())
-                x.elements[i] = lower.elements[i] + u * (upper.elements[i] - lower.elements[i])
+            // One stream per (restart, point): the start of a point does not depend on the batch.
+            for row in 0..<n {
+                var rng = SplitMix64.stream(
+                    seed: options.seed &+ UInt64(restart) &* 0x9E37_79B9_7F4A_7C15, index: UInt64(rowOffset + row))
+                for i in (row * d)..<((row + 1) * d) {
+                    let u = Scalar(rng.unitInterval())
+                    x.elements[i] = lower.elements[i] + u * (upper.elements[i] - lower.elements[i])
+                }
             }
         }
         for _ in 0..<options.steps {

@@ -20,6 +20,9 @@ public struct Trainer {
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     /// Seconds between progress lines inside an epoch (0 = only at epoch ends).
     public var progressInterval: Double = 30
+    /// Threads each minibatch is split across (data parallel; use one BLAS thread each). Results
+    /// are deterministic for a given seed and number of workers.
+    public var workers: Int = 1
 
     public init(recipe: TrainingRecipe, training: ImageSet, validation: ImageSet) throws {
         try recipe.validate()
@@ -99,7 +102,7 @@ public struct Trainer {
             let indices = Array(order[(b * recipe.batchSize)..<min((b + 1) * recipe.batchSize, order.count)])
             let x: Matrix<Float> = try training.inputs(indices)
             let y = training.labels(indices)
-            let step = try minibatchStep(network: network, inputs: x, labels: y, epsilon: eps, streamIndex: UInt64(epoch) * 1_000_000 + UInt64(b))
+            let step = try parallelStep(network: network, inputs: x, labels: y, epsilon: eps, streamIndex: UInt64(epoch) * 1_000_000 + UInt64(b))
             guard step.loss.isFinite else {
                 throw TrainingError.diverged("loss is \(step.loss) at epoch \(epoch + 1), batch \(b + 1); lower --lr")
             }
@@ -123,9 +126,47 @@ public struct Trainer {
             seconds: Date().timeIntervalSince(epochStart))
     }
 
-    /// The loss, its gradient and the number of training errors of one minibatch.
-    func minibatchStep(
+    /// `minibatchStep` with the minibatch split across `workers` threads: each part's mean loss and
+    /// gradient, weighted by its share of the rows, summed.
+    func parallelStep(
         network: ReLUNetwork<Float>, inputs: Matrix<Float>, labels: [Int], epsilon: Double, streamIndex: UInt64
+    ) throws -> (loss: Double, gradients: [[Float]], errors: Int) {
+        let chunks = evenChunks(inputs.rows, parts: workers)
+        if chunks.count <= 1 {
+            return try Self.minibatchStep(
+                recipe: recipe, network: network, inputs: inputs, labels: labels, epsilon: epsilon, streamIndex: streamIndex)
+        }
+        let recipe = self.recipe
+        let d = inputs.columns
+        let parts = try parallelResults(chunks.count) { c in
+            let rows = chunks[c]
+            let x = try Matrix(rows: rows.count, columns: d, elements: Array(inputs.elements[(rows.lowerBound * d)..<(rows.upperBound * d)]))
+            return try Self.minibatchStep(
+                recipe: recipe, network: network, inputs: x, labels: Array(labels[rows]), epsilon: epsilon,
+                streamIndex: streamIndex &* 64 &+ UInt64(c))
+        }
+        var loss = 0.0, errors = 0
+        var gradients = parts[0].gradients.map { [Float](repeating: 0, count: $0.count) }
+        for (c, part) in parts.enumerated() {
+            let share = Double(chunks[c].count) / Double(inputs.rows)
+            loss += share * part.loss
+            errors += part.errors
+            for t in gradients.indices {
+                let w = Float(share)
+                part.gradients[t].withUnsafeBufferPointer { src in
+                    gradients[t].withUnsafeMutableBufferPointer { dst in
+                        for i in 0..<dst.count { dst[i] += w * src[i] }
+                    }
+                }
+            }
+        }
+        return (loss, gradients, errors)
+    }
+
+    /// The loss, its gradient and the number of training errors of one minibatch.
+    static func minibatchStep(
+        recipe: TrainingRecipe, network: ReLUNetwork<Float>, inputs: Matrix<Float>, labels: [Int], epsilon: Double,
+        streamIndex: UInt64
     ) throws -> (loss: Double, gradients: [[Float]], errors: Int) {
         switch recipe.kind {
         case .plain:
@@ -162,7 +203,7 @@ public struct Trainer {
         }
     }
 
-    private func misclassified(_ scores: Matrix<Float>, _ labels: [Int]) -> Int {
+    private static func misclassified(_ scores: Matrix<Float>, _ labels: [Int]) -> Int {
         (0..<scores.rows).filter { argmax(scores.row($0)) != labels[$0] }.count
     }
 }

@@ -83,3 +83,21 @@ final class PGDAttackTests: XCTestCase {
         XCTAssertThrowsError(try pgdAttack(network: net, inputs: x, labels: [0, 1, 2, 0, 7], options: o))
     }
 }
+
+/// Splitting the batch across threads gives the same attack.
+final class PGDParallelTests: XCTestCase {
+    func testWorkersDoNotChangeTheResult() throws {
+        let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture("networks/tiny.h5"))
+        var rng = SplitMix64(seed: 9)
+        var x = Matrix<Double>(rows: 13, columns: 6)
+        for i in x.elements.indices { x.elements[i] = rng.unitInterval() }
+        let labels = (0..<13).map { $0 % 3 }
+        var options = PGDOptions(epsilon: 0.2, steps: 10, restarts: 2, seed: 4)
+        let serial = try pgdAttack(network: net, inputs: x, labels: labels, options: options)
+        options.workers = 3
+        let parallel = try pgdAttack(network: net, inputs: x, labels: labels, options: options)
+        XCTAssertEqual(serial.adversarial, parallel.adversarial)
+        XCTAssertEqual(serial.margins, parallel.margins)
+        XCTAssertEqual(serial.misclassified, parallel.misclassified)
+    }
+}

@@ -130,3 +130,28 @@ final class TrainerTests: XCTestCase {
 func pgdErrors(_ net: ReLUNetwork<Float>, _ x: Matrix<Float>, _ y: [Int], _ options: PGDOptions) throws -> Int {
     try pgdAttack(network: net, inputs: x, labels: y, options: options).misclassified.filter { $0 }.count
 }
+
+/// Data-parallel training: deterministic for a fixed number of workers and as good as serial.
+final class ParallelTrainerTests: XCTestCase {
+    func testTwoWorkersLearnDeterministically() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mnist = MNIST(directory: TestPaths.inRepository("Data/mnist"))
+        let train = try mnist.load(.train).slice(0..<2000), validation = try mnist.load(.verification).slice(0..<500)
+        var recipe = TrainingRecipe.defaults(for: .plain)
+        recipe.sizes = [784, 24, 10]
+        recipe.epochs = 2
+        recipe.batchSize = 64
+        var trainer = try Trainer(recipe: recipe, training: train, validation: validation)
+        trainer.log = { _ in }
+        trainer.progressInterval = 0
+        trainer.workers = 2
+        let a = try trainer.run(output: dir.appendingPathComponent("a.h5").path, name: "a")
+        let b = try trainer.run(output: dir.appendingPathComponent("b.h5").path, name: "a")
+        XCTAssertEqual(a.network.layers, b.network.layers)
+        trainer.workers = 1
+        let serial = try trainer.run(output: dir.appendingPathComponent("c.h5").path, name: "a")
+        XCTAssertEqual(a.history[1].validationAccuracy, serial.history[1].validationAccuracy, accuracy: 0.02)
+        XCTAssertGreaterThan(a.history[1].validationAccuracy, 0.7)
+    }
+}

@@ -35,6 +35,7 @@ struct AttackCommand: ParsableCommand {
     @Option(help: "Loss to ascend: margin or cross-entropy.") var loss: PGDLoss = .margin
     @Option(help: "Seed of the random starts.") var attackSeed: UInt64 = 0
     @Option(help: "Points per batch.") var batch: Int = 200
+    @Option(help: "Threads the points are split across, one BLAS thread each (0 = all cores).") var threads: Int = 0
 
     @OptionGroup var points: PointOptions
     @OptionGroup var data: DataOptions
@@ -52,8 +53,10 @@ struct AttackCommand: ParsableCommand {
         let variant = try MNISTVariant(inputShape: net.inputShape, networkName: net.name)
         let images = try variant.images(MNIST(directory: try data.mnistDirectory()), split: points.split)
         let indices = try points.selection().resolve(size: images.count)
-        let options = PGDOptions(
+        var options = PGDOptions(
             epsilon: eps, steps: steps, stepSize: stepSize, restarts: restarts, loss: loss, seed: attackSeed)
+        BLASThreads.count = 1
+        options.workers = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
         let progress = ProgressReporter(total: indices.count, label: "attack \(net.name) ε=\(eps)")
         var attacked = 0
         let encoder = JSONEncoder()

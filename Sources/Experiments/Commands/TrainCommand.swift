@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training radius ε (pgd, lp).") var eps: Double?
     @Option(help: "Optimiser: adam, sgd or nesterov.") var optimizer: String?
     @Option(help: "Momentum of sgd / nesterov.") var momentum: Double = 0.9
-    @Option(help: "BLAS threads (results are reproducible for a fixed count; 0 = OpenBLAS default).")
+    @Option(help: "Threads: each minibatch is split across them, one BLAS thread each (results are reproducible for a fixed count; 0 = all cores).")
     var threads: Int = 0
     @Flag(help: "Ignore an existing checkpoint and start over.") var restart = false
     @Option(help: "Seconds between progress lines inside an epoch.") var progressEvery: Double = 30
@@ -83,13 +83,14 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let recipe = try resolvedRecipe()
-        if threads > 0 { BLASThreads.count = threads }
+        BLASThreads.count = 1
         let mnist = MNIST(directory: try data.mnistDirectory())
         let variant = try MNISTVariant(inputShape: recipe.inputShape, networkName: name ?? out)
         var trainer = try Trainer(
             recipe: recipe, training: try variant.images(mnist, split: .train),
             validation: try variant.images(mnist, split: .verification))
         trainer.progressInterval = progressEvery
+        trainer.workers = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
         let networkName = name ?? self.recipe ?? ((out as NSString).lastPathComponent as NSString).deletingPathExtension
         let folder = (out as NSString).deletingLastPathComponent
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }

@@ -1,0 +1,42 @@
+import Dispatch
+import Foundation
+
+/// Runs `count` independent pieces of work on up to `count` threads and returns their results
+/// in order (the first error thrown, if any, is rethrown).
+///
+/// Used to split a batch across the machine's cores with one BLAS thread each, which beats
+/// OpenBLAS's own threading on the small products of MLP training and PGD.
+/// - Complexity: `count` calls of `body`, concurrently.
+public func parallelResults<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+    if count <= 1 { return try (0..<count).map(body) }
+    let box = ResultBox<T>(count)
+    DispatchQueue.concurrentPerform(iterations: count) { i in
+        let result = Result { try body(i) }
+        box.set(i, result)
+    }
+    return try box.values()
+}
+
+/// Thread-safe storage for `parallelResults`.
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private var results: [Result<T, Error>?]
+    private let lock = NSLock()
+
+    init(_ count: Int) { results = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ r: Result<T, Error>) {
+        lock.lock()
+        results[i] = r
+        lock.unlock()
+    }
+
+    func values() throws -> [T] {
+        try results.map { try $0!.get() }
+    }
+}
+
+/// Splits `0..<n` into `parts` contiguous ranges of nearly equal size (empty ranges dropped).
+public func evenChunks(_ n: Int, parts: Int) -> [Range<Int>] {
+    let p = max(1, min(parts, n))
+    return (0..<p).map { i in (i * n / p)..<((i + 1) * n / p) }.filter { !$0.isEmpty }
+}
