@@ -11,22 +11,7 @@ extension ReLUNetwork {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func scores(_ batch: Matrix<Scalar>) throws -> Matrix<Scalar> {
-        guard batch.columns == inputSize else {
-            throw NetworkError.inputSize(expected: inputSize, got: batch.columns)
-        }
-        var x = batch
-        for (k, layer) in layers.enumerated() {
-            var y = Matrix<Scalar>(rows: x.rows, columns: layer.outputSize)
-            try y.gemm(1, x, layer.weight, transposeB: true, beta: 0)
-            y.addToEachRow(layer.bias)
-            if k < layers.count - 1 {
-                y.elements.withUnsafeMutableBufferPointer { p in
-                    for i in p.indices where p[i] < 0 { p[i] = 0 }
-                }
-            }
-            x = y
-        }
-        return x
+        try trace(batch).scores
     }
 
     /// Class scores of one input.
