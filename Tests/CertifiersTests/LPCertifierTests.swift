@@ -7,19 +7,7 @@ import XCTest
 /// LP-cert against scipy's HiGHS (Tests/Fixtures/lp/make_lp_fixtures.py), ordering against the
 /// interval certificate, and soundness against sampled points.
 final class LPCertifierTests: XCTestCase {
-    struct Case: Decodable {
-        let network: String
-        let center: [Double]
-        let eps: Double
-        let label: Int
-        let lp: [String: Double]
-    }
-
-    func cases() throws -> [(Case, ReLUNetwork<Double>)] {
-        try TestPaths.json([Case].self, fixture: "lp/cases.json").map {
-            ($0, try ReLUNetwork<Double>.read(from: TestPaths.fixture("lp/" + $0.network)))
-        }
-    }
+    func cases() throws -> [(FixtureCase, ReLUNetwork<Double>)] { try FixtureCase.all() }
 
     func testMatchesHiGHSAndIsNeverBelowIt() throws {
         let all = try cases()

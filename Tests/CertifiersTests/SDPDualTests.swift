@@ -7,18 +7,7 @@ import XCTest
 /// The dual of SDP-cert: its start equals the interval certificate, every multiplier gives a
 /// sound bound, and the gradient the optimiser follows is the true one.
 final class SDPDualTests: XCTestCase {
-    struct Case: Decodable {
-        let network: String
-        let center: [Double]
-        let eps: Double
-        let label: Int
-    }
-
-    func fixtureCases() throws -> [(Case, ReLUNetwork<Double>)] {
-        try TestPaths.json([Case].self, fixture: "lp/cases.json").map {
-            ($0, try ReLUNetwork<Double>.read(from: TestPaths.fixture("lp/" + $0.network)))
-        }
-    }
+    func fixtureCases() throws -> [(FixtureCase, ReLUNetwork<Double>)] { try FixtureCase.all() }
 
     /// F with the exact (dense) μ and no margins.
     func objective(_ dual: SDPDual, _ m: SDPMultipliers) throws -> Double {
@@ -110,12 +99,9 @@ final class SDPDualTests: XCTestCase {
 /// (its start), never below sampled margins.
 final class SDPCertifierTests: XCTestCase {
     func testBoundsAreBetweenSamplesAndInterval() throws {
-        struct Case: Decodable { let network: String; let center: [Double]; let eps: Double; let label: Int }
         var rng = SplitMix64(seed: 17)
-        let cases = try TestPaths.json([Case].self, fixture: "lp/cases.json")
         var improved = 0
-        for c in cases {
-            let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture("lp/" + c.network))
+        for (c, net) in try FixtureCase.all() {
             let sdp = try SDPCertifier(iterations: 300, checkEvery: 100).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             let interval = try IntervalCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             for (j, bound) in sdp.bounds {
