@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(
             name: "CClp", path: "Sources/CClp", pkgConfig: "clp",
             providers: [.apt(["coinor-libclp-dev"])]),
+        // CSDP has no pkg-config file: its headers are on the default path, the library is named here.
+        .systemLibrary(name: "CCSDP", path: "Sources/CCSDP", providers: [.apt(["libsdp-dev"])]),
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
@@ -41,7 +43,7 @@ let package = Package(
         .target(name: "Networks", dependencies: ["LinearAlgebra", "CHDF5"]),
         .target(name: "Datasets", dependencies: ["LinearAlgebra", "CZlib"]),
         .target(name: "Attacks", dependencies: ["LinearAlgebra", "Networks"]),
-        .target(name: "Certifiers", dependencies: ["LinearAlgebra", "Networks", "CClp"]),
+        .target(name: "Certifiers", dependencies: ["LinearAlgebra", "Networks", "CClp", "CCSDP"]),
         .target(name: "Training", dependencies: ["LinearAlgebra", "Networks", "Datasets", "Attacks", "Certifiers"]),
         .target(
             name: "Experiments",

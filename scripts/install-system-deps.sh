@@ -14,6 +14,7 @@ PACKAGES=(
   libhdf5-dev       # network files (network-format.md)
   zlib1g-dev        # gzip-compressed MNIST IDX files
   coinor-libclp-dev # CLP simplex solver (LP-cert)
+  libsdp-dev        # CSDP interior-point SDP solver (the reference backend of SDP-cert)
 )
 
 missing=()
