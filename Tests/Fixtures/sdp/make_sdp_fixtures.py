@@ -14,10 +14,20 @@ box on every layer). For a case (center x̄, eps, label i) and each target j != 
       P[x_km, x_km] = sum_n W[m,n] P[x_{k-1,n}, x_km] + b_m P[0, x_km]     (every alive unit m)
   and for k = 0..L:  diag(P[x_k x_k']) <= (l_k + u_k) * P[x_k] - l_k * u_k.
 
-Values are primal optimal values as reported by the solvers (to solver tolerance), NOT rigorous
-upper bounds. Sanity checks per value: it must lie between the best margin found by sampling the
+How it is solved. Every constraint is written as <A, P> (<= or ==) rhs. The reference value
+("sdp") is Clarabel (tolerances 1e-9, falling back to 1e-8 if not reached) on the exactly
+equivalent centred form P = T Q T' (x = mid + rad * z, so the box becomes diag(Q) <= 1; rows
+scaled to max |coefficient| 1), which is far better conditioned than the raw form. Cross-checks:
+SCS (eps 1e-7) on the centred form ("sdp_scs"; flagged if > 1e-4 relative from Clarabel), and
+Clarabel on the raw form (printed only; flagged if > 1e-6 relative).
+
+Values are primal optimal values (to solver tolerance), NOT rigorous upper bounds. Accuracy checks
+per value, printed in the summary: it must lie between the best margin found by sampling the
 input box (a lower bound on the true maximum) and the interval certificate (an upper bound on the
-SDP, since the box on x_L forces l_L <= P[x_L] <= u_L).
+SDP, since the box on x_L forces l_L <= P[x_L] <= u_L); a dual bound built from the solver's
+multipliers (const + N * lambda_max(D S D)^+, formulations.md "Sound value") must be >= the value
+and within 1e-5 relative of it; the raw-constraint violation of the solution must be <= 1e-6.
+A case's "notes" records a target whose Clarabel status was optimal_inaccurate.
 
 Also writes two_d.h5, paper 1 §4.2 / Fig. 2: z1 = ReLU(x1 + x2), z2 = ReLU(x1 - x2), margin
 z1 + z2, box [-1, 1]^2 (domain [-1, 1], center 0, eps 1), and reports its SDP and LP-cert values
@@ -30,6 +40,7 @@ Clarabel and SCS: `pip install cvxpy`)
 import json
 import os
 import time
+import warnings
 
 import cvxpy as cp
 import h5py
@@ -39,6 +50,7 @@ from scipy.optimize import linprog
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.dirname(HERE)
 REL_TOL = 1e-4  # Clarabel vs SCS disagreement threshold (relative, floor 1 in the denominator)
+RAW_TOL = 1e-6  # Clarabel centred vs raw form disagreement threshold (same convention)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,86 +121,193 @@ def sampled_lower_bound(layers, x, eps, lo, hi, label, j, rng, n=20000):
 
 # ---------------------------------------------------------------------------------------------
 # SDP-cert
+#
+# Every constraint is written as <A, P> (<= or ==) rhs with a symmetric N x N matrix A, so that the
+# solver's multipliers give the Lagrangian matrix S = C - sum y_i A_i directly; that yields a dual
+# bound  const + N * lambda_max(D S D)^+  (D = diag(1, r), r = max(|l|, |u|), formulations.md
+# "Sound value"), valid for any multipliers with the right signs, used as an accuracy check.
 
-def sdp_problem(layers, x, eps, lo, hi, label):
-    """Builds the lifted problem once; returns (problem, objective parameter setter, info)."""
+def sym_unit(N, a, b, w=1.0):
+    """Symmetric matrix A with <A, P> = w * P[a, b]."""
+    A = np.zeros((N, N))
+    if a == b:
+        A[a, a] = w
+    else:
+        A[a, b] = A[b, a] = w / 2
+    return A
+
+
+def sdp_data(layers, x, eps, lo, hi, label):
     pre, post = interval(layers, x, eps, lo, hi)
     d = x.size
     alive = [np.arange(d)] + [np.flatnonzero(phi > 0) for _, phi in pre]
     sizes = [a.size for a in alive]
-    offs = np.concatenate([[1], 1 + np.cumsum(sizes)])   # block k occupies [offs[k], offs[k+1])
+    offs = np.concatenate([[1], 1 + np.cumsum(sizes)]).astype(int)  # block k: [offs[k], offs[k+1])
     N = int(offs[-1])
-    P = cp.Variable((N, N), symmetric=True)
-
-    def vec(k):       # P[0, x_k]
-        return P[0, offs[k]:offs[k + 1]]
-
-    def block(k1, k2):
-        return P[offs[k1]:offs[k1 + 1], offs[k2]:offs[k2 + 1]]
-
-    cons = [P >> 0, P[0, 0] == 1]
+    ineq, eq = [], []            # lists of (A, rhs)
+    eq.append((sym_unit(N, 0, 0), 1.0))
     for k in range(1, len(alive)):
-        if sizes[k] == 0:
-            continue
         W, b = layers[k - 1]
         Wa = W[np.ix_(alive[k], alive[k - 1])]
         ba = b[alive[k]]
-        cons.append(vec(k) >= 0)
-        if sizes[k - 1] > 0:
-            cons.append(vec(k) >= Wa @ vec(k - 1) + ba)
-            # diag(W P[x_{k-1} x_k']) : entry m = sum_n W[m,n] P[x_{k-1,n}, x_{k,m}]
-            cross = cp.sum(cp.multiply(Wa.T, block(k - 1, k)), axis=0)
-        else:
-            cons.append(vec(k) >= ba)
-            cross = 0
-        cons.append(cp.diag(block(k, k)) == cross + cp.multiply(ba, vec(k)))
+        for m in range(sizes[k]):
+            im = offs[k] + m
+            ineq.append((sym_unit(N, 0, im, -1.0), 0.0))                       # -P[x_k] <= 0
+            A = sym_unit(N, 0, im, -1.0)                                        # Wp' - p <= -b
+            for n in range(sizes[k - 1]):
+                A += sym_unit(N, 0, offs[k - 1] + n, Wa[m, n])
+            ineq.append((A, -ba[m]))
+            A = sym_unit(N, im, im) - sym_unit(N, 0, im, ba[m])                 # P_mm - b p_m
+            for n in range(sizes[k - 1]):                                       #  - sum W P_nm = 0
+                A -= sym_unit(N, offs[k - 1] + n, im, Wa[m, n])
+            eq.append((A, 0.0))
+    r = np.ones(N)
+    T = np.eye(N)                # P = T Q T': x = mid + rad * z, |z| <= 1
     for k in range(len(alive)):
-        if sizes[k] == 0:
-            continue
         l, u = post[k][0][alive[k]], post[k][1][alive[k]]
-        cons.append(cp.diag(block(k, k)) <= cp.multiply(l + u, vec(k)) - l * u)
-
+        for m in range(sizes[k]):
+            im = offs[k] + m
+            ineq.append((sym_unit(N, im, im) - sym_unit(N, 0, im, l[m] + u[m]), -l[m] * u[m]))
+            r[im] = max(abs(l[m]), abs(u[m]))
+            assert u[m] > l[m], "degenerate box: centring needs u > l"
+            T[im, 0], T[im, im] = (l[m] + u[m]) / 2, (u[m] - l[m]) / 2
     L = len(alive) - 1
-    c = cp.Parameter(sizes[L])
-    c0 = cp.Parameter()
-    obj = (c @ vec(L) if sizes[L] > 0 else 0) + c0
-    prob = cp.Problem(cp.Maximize(obj), cons)
     WL, bL = layers[-1]
 
-    def set_target(j):
-        c.value = (WL[j] - WL[label])[alive[L]]
-        c0.value = float(bL[j] - bL[label])
+    def objective(j):
+        c = (WL[j] - WL[label])[alive[L]]
+        C = np.zeros((N, N))
+        for m in range(sizes[L]):
+            C += sym_unit(N, 0, offs[L] + m, c[m])
+        return C, float(bL[j] - bL[label])
 
-    info = {"N": N, "alive": [int(s) for s in sizes], "pre": pre, "post": post}
-    return prob, set_target, info
+    return {"N": N, "alive": [int(s) for s in sizes], "pre": pre, "post": post, "ineq": ineq,
+            "eq": eq, "r": r, "T": T, "objective": objective}
+
+
+def centred(data):
+    """The same problem in Q with P = T Q T' (a congruence, so Q >= 0 iff P >= 0): every lifted
+    variable in [-1, 1], the box becomes diag(Q) <= 1; rows scaled to max |coefficient| 1.
+    Much better conditioned (SCS needs it; Clarabel reaches tighter tolerances)."""
+    T = data["T"]
+
+    def tr(lst):
+        out = []
+        for A, b in lst:
+            A = T.T @ A @ T
+            s = np.abs(A).max()
+            out.append((A / s, b / s))
+        return out
+
+    d = dict(data)
+    d["ineq"], d["eq"], d["r"] = tr(data["ineq"]), tr(data["eq"]), np.ones(data["N"])
+    return d
+
+
+def build_problem(data):
+    N = data["N"]
+    P = cp.Variable((N, N), symmetric=True)
+    Ai, bi, Ae, be = matrices(data)
+    vecP = cp.vec(P, order="C")
+    cons = [P >> 0, Ai @ vecP <= bi, Ae @ vecP == be]
+    Cpar = cp.Parameter(N * N)
+    prob = cp.Problem(cp.Maximize(Cpar @ vecP), cons)
+    return prob, P, Cpar, cons, (Ai, bi, Ae, be)
+
+
+def matrices(data):
+    Ai = np.array([A.ravel() for A, _ in data["ineq"]])
+    bi = np.array([b for _, b in data["ineq"]])
+    Ae = np.array([A.ravel() for A, _ in data["eq"]])
+    be = np.array([b for _, b in data["eq"]])
+    return Ai, bi, Ae, be
+
+
+def primal_violation(data, P):
+    """Largest violation of the (raw) constraints by P: inequalities, equalities, -lambda_min."""
+    Ai, bi, Ae, be = matrices(data)
+    P = (P + P.T) / 2
+    p = P.ravel()
+    return max(float(np.max(Ai @ p - bi, initial=0.0)), float(np.max(np.abs(Ae @ p - be))),
+               float(max(0.0, -np.linalg.eigvalsh(P)[0])))
+
+
+def dual_bound(data, cons, mats, C, c0):
+    """const + N * lambda_max(D S D)^+ from the solver's multipliers (any signs-correct choice is
+    an upper bound on the SDP; D = diag(1, r) bounds diag(P) via the box)."""
+    Ai, bi, Ae, be = mats
+    N = data["N"]
+    lam = np.maximum(np.asarray(cons[1].dual_value, dtype=float), 0.0)   # >= 0 for <= in a max
+    mu = np.asarray(cons[2].dual_value, dtype=float)
+    S = C - (lam @ Ai + mu @ Ae).reshape(N, N)
+    S = (S + S.T) / 2
+    const = c0 + lam @ bi + mu @ be
+    St = S * np.outer(data["r"], data["r"])
+    lmax = float(np.linalg.eigvalsh(St)[-1])
+    margin = 1e-12 * N * max(1.0, float(np.abs(St).max()))
+    return float(const + N * max(lmax + margin, 0.0))
+
+
+CLARABEL_TOLS = (1e-9, 1e-8)
 
 
 def solve(prob, solver):
+    """Returns (value, status, tolerance used, seconds)."""
     t = time.time()
     if solver == "CLARABEL":
-        prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9,
-                   tol_ktratio=1e-7, max_iter=500)
+        for tol in CLARABEL_TOLS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                prob.solve(solver=cp.CLARABEL, tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol,
+                           max_iter=500)
+            if prob.status == cp.OPTIMAL:
+                break
     else:
-        prob.solve(solver=cp.SCS, eps_abs=1e-7, eps_rel=1e-7, max_iters=200000)
-    assert prob.status == cp.OPTIMAL, (solver, prob.status)
-    return float(prob.value), time.time() - t
+        tol = 1e-7
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prob.solve(solver=cp.SCS, eps_abs=tol, eps_rel=tol, max_iters=200000)
+    assert prob.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE), (solver, prob.status)
+    return float(prob.value), prob.status, tol, time.time() - t
 
 
 def sdp_values(layers, x, eps, lo, hi, label, rng):
-    prob, set_target, info = sdp_problem(layers, x, eps, lo, hi, label)
-    out = {"clarabel": {}, "scs": {}, "interval": {}, "sampled": {}, "time": 0.0}
+    """Per target: Clarabel on the centred form (the reference value), Clarabel on the raw form
+    (cross-check), SCS on the centred form (cross-check), best dual bound, primal violation."""
+    data = sdp_data(layers, x, eps, lo, hi, label)
+    cdata = centred(data)
+    T = data["T"]
+    runs = {"raw": (data,) + build_problem(data), "ctr": (cdata,) + build_problem(cdata)}
+    keys = ("clarabel", "clarabel_raw", "scs", "interval", "sampled", "dual", "viol", "status")
+    out = {k: {} for k in keys}
+    out["time"] = 0.0
     for j in range(layers[-1][0].shape[0]):
         if j == label:
             continue
-        set_target(j)
-        vc, tc = solve(prob, "CLARABEL")
-        vs, ts = solve(prob, "SCS")
-        out["clarabel"][str(j)] = vc
-        out["scs"][str(j)] = vs
-        out["interval"][str(j)] = interval_certificate(layers, info["post"], label, j)
-        out["sampled"][str(j)] = sampled_lower_bound(layers, x, eps, lo, hi, label, j, rng)
-        out["time"] += tc + ts
-    out["info"] = info
+        key = str(j)
+        C, c0 = data["objective"](j)
+        res = {}
+        for name, (d, prob, X, Cpar, cons, mats) in runs.items():
+            Cj = C if name == "raw" else T.T @ C @ T
+            Cpar.value = Cj.ravel()
+            v, st, tol, t = solve(prob, "CLARABEL")
+            P = X.value if name == "raw" else T @ X.value @ T.T
+            res[name] = (v + c0, st, tol, dual_bound(d, cons, mats, Cj, c0),
+                         primal_violation(data, P))
+            out["time"] += t
+        d, prob, X, Cpar, cons, mats = runs["ctr"]
+        Cpar.value = (T.T @ C @ T).ravel()
+        vs, sts, _, t = solve(prob, "SCS")
+        out["time"] += t
+        out["clarabel"][key] = res["ctr"][0]
+        out["clarabel_raw"][key] = res["raw"][0]
+        out["scs"][key] = vs + c0
+        out["dual"][key] = min(res["ctr"][3], res["raw"][3])
+        out["viol"][key] = res["ctr"][4]
+        out["status"][key] = (res["ctr"][1], res["ctr"][2], res["raw"][1], res["raw"][2], sts)
+        out["interval"][key] = interval_certificate(layers, data["post"], label, j)
+        out["sampled"][key] = sampled_lower_bound(layers, x, eps, lo, hi, label, j, rng)
+    out["info"] = data
     return out
 
 
@@ -276,40 +395,65 @@ def main():
         if lp_fixture is None:
             entry["lp"] = lp
         cases.append(entry)
+        notes = {}
         for j in r["clarabel"]:
-            vc, vs = r["clarabel"][j], r["scs"][j]
+            vc, vr, vs = r["clarabel"][j], r["clarabel_raw"][j], r["scs"][j]
+            dual, viol = r["dual"][j], r["viol"][j]
+            stc, tolc, str_, tolr, sts = r["status"][j]
             flag = rel_diff(vc, vs) > REL_TOL
             if flag:
-                disagreements.append((net, eps, label, j, vc, vs))
+                disagreements.append(f"{net} eps={eps} i={label} j={j}: clarabel {vc} scs {vs}")
+            if rel_diff(vc, vr) > RAW_TOL:
+                disagreements.append(f"{net} eps={eps} i={label} j={j}: clarabel centred {vc} "
+                                     f"raw {vr} ({str_} at {tolr:g})")
+            if stc != cp.OPTIMAL:
+                notes[j] = (f"clarabel {stc} at tol {tolc:g}; dual bound - value = "
+                            f"{dual - vc:.1e}, constraint violation {viol:.1e}")
             tol = 1e-6 * max(1.0, abs(vc))
             if vc < r["sampled"][j] - tol:
                 problems.append(f"{net} eps={eps} j={j}: SDP {vc} < sampled {r['sampled'][j]}")
             if vc > r["interval"][j] + tol:
                 problems.append(f"{net} eps={eps} j={j}: SDP {vc} > interval {r['interval'][j]}")
-            rows.append((net, eps, label, j, r["info"]["N"], r["sampled"][j], lp[j], vc, vs,
-                         r["interval"][j], flag))
+            if dual < vc - tol or dual - vc > 1e-5 * max(1.0, abs(vc)) or viol > 1e-6:
+                problems.append(f"{net} eps={eps} j={j}: clarabel primal {vc}, dual bound {dual}, "
+                                f"primal violation {viol:.1e}")
+            status = "".join(("" if st == cp.OPTIMAL else "i") for st in (stc, str_, sts))
+            rows.append((net, eps, label, j, r["info"]["N"], r["sampled"][j], lp[j], vc, vr - vc,
+                         vs, r["interval"][j], flag, dual - vc, viol, (stc, str_, sts)))
+        if notes:
+            entry["notes"] = notes
         print(f"  {net:14s} eps={eps:<5} N={r['info']['N']:3d} alive={r['info']['alive']} "
               f"solve {r['time']:.2f}s", flush=True)
 
     with open(os.path.join(HERE, "cases.json"), "w") as f:
         json.dump(cases, f, indent=1)
 
-    print()
-    hdr = (f"{'network':14s} {'eps':>5s} {'i':>2s} {'j':>2s} {'N':>3s} {'sampled':>11s} "
-           f"{'LP':>11s} {'SDP':>11s} {'SDP(SCS)':>11s} {'interval':>11s}  SDP-LP      note")
+    print("\nsampled: best margin over 40001 points of the box (a lower bound on the true max); "
+          "LP: LP-cert (HiGHS);\nSDP: Clarabel, centred form (the fixture value); raw-SDP: "
+          "Clarabel on the raw form minus SDP;\nSCS: SCS, centred form; interval: interval "
+          "certificate; dual-SDP: best dual bound from the multipliers minus SDP;\nviol: raw-"
+          "constraint violation of the centred Clarabel solution; inaccurate: cvxpy status "
+          "optimal_inaccurate (solver named)\n")
+    hdr = (f"{'network':13s} {'eps':>4s} {'i':>1s} {'j':>1s} {'N':>2s} {'sampled':>10s} "
+           f"{'LP':>10s} {'SDP':>10s} {'raw-SDP':>8s} {'SCS':>10s} {'interval':>10s} "
+           f"{'SDP-LP':>10s} {'dual-SDP':>8s} {'viol':>7s}  note")
     print(hdr)
     print("-" * len(hdr))
-    for net, eps, label, j, N, smp, lp, vc, vs, iv, flag in rows:
+    for net, eps, label, j, N, smp, lp, vc, dr, vs, iv, flag, gap, viol, sts in rows:
         note = "SDP<LP" if vc < lp - 1e-6 else ("SDP>LP" if vc > lp + 1e-6 else "SDP=LP")
+        for name, st in zip(("clarabel", "clarabel-raw", "scs"), sts):
+            if st != cp.OPTIMAL:
+                note += f" {name}:inaccurate"
         if flag:
             note += "  SOLVERS DISAGREE"
-        print(f"{net:14s} {eps:5.2f} {label:2d} {j:>2s} {N:3d} {smp:11.6f} {lp:11.6f} {vc:11.6f} "
-              f"{vs:11.6f} {iv:11.6f} {vc - lp:+10.6f}  {note}")
+        print(f"{net:13s} {eps:4.2f} {label:1d} {j:>1s} {N:2d} {smp:10.5f} {lp:10.5f} {vc:10.5f} "
+              f"{dr:+8.1e} {vs:10.5f} {iv:10.5f} {vc - lp:+10.6f} {gap:8.1e} {viol:7.1e}  {note}")
     n_lt = sum(r[7] < r[6] - 1e-6 for r in rows)
     n_gt = sum(r[7] > r[6] + 1e-6 for r in rows)
     print(f"\n{len(rows)} (case, target) pairs: SDP < LP in {n_lt}, SDP > LP in {n_gt}, "
           f"equal (1e-6) in {len(rows) - n_lt - n_gt}")
-    print(f"Clarabel vs SCS disagreements (> {REL_TOL} relative): {len(disagreements)}")
+    print(f"solver disagreements (Clarabel vs SCS > {REL_TOL}, centred vs raw Clarabel > "
+          f"{RAW_TOL}, relative): {len(disagreements)}")
     for d in disagreements:
         print("  ", d)
     for p in problems:
