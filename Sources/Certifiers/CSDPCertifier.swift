@@ -9,8 +9,8 @@ import Networks
 ///
 /// CSDP's standard form is `max tr(C X) s.t. tr(A_i X) = a_i, X ⪰ 0`; inequalities get slack
 /// variables in a diagonal block. The reported bound is not CSDP's objective: CSDP's dual vector
-/// gives the multipliers of `SDPDual` (every multiplier = −y_i in this orientation, κ_0 = y of
-/// `P[1] = 1`, κ_i = 0), whose sound bound (dense eigenvalue + rounding margin) is reported.
+/// gives the multipliers of `SDPDual` (every multiplier = −y_i in this orientation, κ_0 from the
+/// y of `P[1] = 1`, κ_i = 0), whose sound bound (dense eigenvalue + rounding margin) is reported.
 public struct CSDPCertifier: Sendable {
     public init() {}
 
@@ -51,7 +51,6 @@ public struct CSDPCertifier: Sendable {
             throw CertifierError.solverFailed("CSDP returned code \(code)")
         }
         var m = SDPMultipliers(size: p.size)
-        m.kappa[0] = y[0]
         for (row, role) in model.roles.enumerated() {
             let value = -y[row]
             switch role {
@@ -63,7 +62,12 @@ public struct CSDPCertifier: Sendable {
             }
         }
         m.project(inputCount: p.alive[0].count)
-        return (try SDPDual(problem: p).soundBound(m), pobj + p.c0, code)
+        // CSDP certifies [−y₁ ½gᵀ; ½g Q] ⪯ 0 in the original variables; centring moves
+        // gᵀm + mᵀQm into the constant, so κ₀ = y₁ − (const' − const).
+        let dual = SDPDual(problem: p)
+        let shift = try dual.centred(m).constant - dual.linearPart(m).constant
+        m.kappa[0] = y[0] - shift
+        return (try dual.soundBound(m), pobj + p.c0, code)
     }
 }
 

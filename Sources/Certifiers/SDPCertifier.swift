@@ -28,7 +28,7 @@ public struct SDPCertifier: Sendable {
     public var exactEigen = false
 
     public init(
-        iterations: Int = 2000, timeLimit: Double? = nil, learningRate: Double = 0.01, lanczosSteps: Int = 40,
+        iterations: Int = 2000, timeLimit: Double? = nil, learningRate: Double = 0.03, lanczosSteps: Int = 20,
         checkEvery: Int = 200
     ) {
         self.iterations = iterations
@@ -65,24 +65,17 @@ public struct SDPCertifier: Sendable {
             seconds: Date().timeIntervalSince(start), status: stops.sorted().joined(separator: "+"), gaps: gaps)
     }
 
-    /// The interval-certificate start: the last layer's box multipliers d = |c|/(u − l) and κ_0
-    /// that makes μ = 0 (formulations.md, SDP-FO initialisation).
+    /// The interval-certificate start (SDP-FO's): no constraint multipliers, and κ that makes
+    /// `Ŝ − diag κ` negative semidefinite with ĥ = ½ r ⊙ c: κ_i = |ĥ_i|, κ_0 = Σ |ĥ_i|, so the bound
+    /// is `c0 + cᵀm + Σ |c_i| r_i`, the interval certificate.
     func initialMultipliers(_ problem: SDPProblem, _ dual: SDPDual) throws -> SDPMultipliers {
         var m = SDPMultipliers(size: problem.size)
-        let last = problem.block(problem.layerCount - 1)
-        for (t, i) in last.enumerated() where problem.upper[i] > problem.lower[i] {
-            m.d[i] = abs(problem.c[t]) / (problem.upper[i] - problem.lower[i])
-        }
-        let (_, g, _) = try dual.linearPart(m)
+        let head = try dual.centred(m).head
         var kappa0 = 0.0
-        for i in 0..<problem.size where g[i] != 0 {
-            if m.d[i] > 0 {
-                kappa0 += g[i] * g[i] / (4 * m.d[i])
-            } else {
-                let h = abs(0.5 * g[i] * problem.scale[i])
-                m.kappa[i + 1] = h
-                kappa0 += h
-            }
+        for i in 0..<problem.size {
+            let h = abs(head[i] * problem.scale[i])
+            m.kappa[i + 1] = h
+            kappa0 += h
         }
         m.kappa[0] = kappa0
         return m
@@ -106,20 +99,18 @@ public struct SDPCertifier: Sendable {
                 stop = "time-limit"
                 break
             }
-            let (constant, g, _) = try dual.linearPart(m)
+            let head = try dual.centred(m).head
             let eig: (value: Double, vector: [Double])
             if exactEigen {
-                let top = try dual.denseMatrix(m, g: g).symmetricEigen(.largest)
+                let top = try dual.denseMatrix(m, head: head).symmetricEigen(.largest)
                 eig = (top.values[0], (0...n).map { top.vectors![$0, 0] })
             } else {
                 eig = try lanczosLargest(dimension: n + 1, steps: lanczosSteps, start: v) { y in
-                    (try? dual.apply(m, g: g, y)) ?? y
+                    (try? dual.apply(m, head: head, y)) ?? y
                 }
             }
             v = eig.vector
-            let mu = eig.value
-            _ = constant
-            let gradient = try self.gradient(problem, m, g: g, v: v, mu: mu)
+            let gradient = try self.gradient(problem, m, v: v, mu: eig.value)
             var flat = m.a + m.b + m.e + m.d + m.kappa
             // Adam moves every coordinate by about lr per step; the objective sums over all N
             // coordinates of κ, so their steps are scaled down by N.
@@ -141,32 +132,52 @@ public struct SDPCertifier: Sendable {
         return (best, stop)
     }
 
-    /// ∂F/∂(a, b, e, d, κ) at the current multipliers, with v the top eigenvector of S̃ − diag κ.
-    func gradient(_ p: SDPProblem, _ m: SDPMultipliers, g: [Double], v: [Double], mu: Double) throws -> [Double] {
+    /// ∂F/∂(a, b, e, d, κ) at the current multipliers, with v the top eigenvector of Ŝ − diag κ.
+    ///
+    /// With `H(v0, w) = ∂/∂θ [v0 gᵀw + wᵀQw]` (θ = a, b, e, d) and w = r ⊙ v_x:
+    /// `∂const'/∂θ = ∂const/∂θ + H(1, m)` and `∂μ/∂θ = H(v0, w + v0 m) − v0² H(1, m)`.
+    func gradient(_ p: SDPProblem, _ m: SDPMultipliers, v: [Double], mu: Double) throws -> [Double] {
         let n = p.size
         var active = 1.0
         for i in 1...n where m.kappa[i] + mu > 0 { active += 1 }
         let v0 = v[0]
-        let w = (0..<n).map { p.scale[$0] * v[$0 + 1] }
-        var ga = [Double](repeating: 0, count: n), gb = ga, ge = ga, gd = ga
+        let w = (0..<n).map { p.scale[$0] * v[$0 + 1] + v0 * p.center[$0] }
+        let atV = try bilinear(p, v0: v0, w: w)
+        let atCentre = try bilinear(p, v0: 1, w: p.center)
+        var result = [Double](repeating: 0, count: 4 * n)
+        for t in 0..<(4 * n) {
+            result[t] = atCentre[t] + active * (atV[t] - v0 * v0 * atCentre[t])
+        }
+        // The constant's own dependence: −bias on b, −l u on d.
+        for k in 1..<max(p.layerCount, 1) {
+            for (t, i) in p.block(k).enumerated() { result[n + i] -= p.biases[k - 1][t] }
+        }
+        for i in 0..<n { result[3 * n + i] -= p.lower[i] * p.upper[i] }
         var gk = [Double](repeating: 0, count: n + 1)
+        gk[0] = 1 - active * v0 * v0
+        for i in 1...n { gk[i] = (m.kappa[i] + mu > 0 ? 1 : 0) - active * v[i] * v[i] }
+        return result + gk
+    }
+
+    /// `H(v0, w) = ∂/∂(a, b, e, d) of [v0 gᵀw + wᵀQw]`, flat as [a, b, e, d].
+    func bilinear(_ p: SDPProblem, v0: Double, w: [Double]) throws -> [Double] {
+        let n = p.size
+        var ga = [Double](repeating: 0, count: n), gb = ga, ge = ga, gd = ga
         for i in 0..<n {
-            ga[i] = active * v0 * w[i]
-            gb[i] = active * v0 * w[i]
-            ge[i] = active * w[i] * w[i]
-            gd[i] = -p.lower[i] * p.upper[i] + active * (v0 * (p.lower[i] + p.upper[i]) * w[i] - w[i] * w[i])
+            ga[i] = v0 * w[i]
+            gb[i] = v0 * w[i]
+            ge[i] = w[i] * w[i]
+            gd[i] = v0 * (p.lower[i] + p.upper[i]) * w[i] - w[i] * w[i]
         }
         for k in 1..<max(p.layerCount, 1) {
             let down = try p.weights[k - 1].apply(Array(w[p.block(k - 1)]))
             let bias = p.biases[k - 1]
             for (t, i) in p.block(k).enumerated() {
-                gb[i] += -bias[t] - active * v0 * down[t]
-                ge[i] += active * (-v0 * bias[t] * w[i] - w[i] * down[t])
+                gb[i] -= v0 * down[t]
+                ge[i] -= v0 * bias[t] * w[i] + w[i] * down[t]
             }
         }
-        gk[0] = 1 - active * v0 * v0
-        for i in 1...n { gk[i] = (m.kappa[i] + mu > 0 ? 1 : 0) - active * v[i] * v[i] }
-        return ga + gb + ge + gd + gk
+        return ga + gb + ge + gd
     }
 }
 

@@ -5,8 +5,9 @@ import Networks
 /// for one point, with dead units removed (they are exactly 0).
 ///
 /// Variables: `x = [x_0; x_1; …; x_L]` (alive units only), N of them, lifted with the constant
-/// to `P = [1 xᵀ; x X] ⪰ 0`. Every feasible P has `X_ii ≤ r_i²`, `r = max(|l|, |u|)`; the
-/// solver works with `P̃ = D⁻¹ P D⁻¹`, `D = diag(1, r)`, whose diagonal is at most 1.
+/// to `P = [1 xᵀ; x X] ⪰ 0`. The solver works in centred variables `x = m + r ⊙ z`
+/// (`m = (l + u)/2`, `r = (u − l)/2`): the box `(x − l)(x − u) ≤ 0` is `z² ≤ 1`, so every feasible
+/// lifted `P̂ = [1 zᵀ; z Ẑ]` has `P̂_00 = 1` and diagonal in [0, 1] (formulations.md).
 struct SDPProblem {
     /// Alive units of each layer k = 0 … L (indices into the layer); inputs with r = 0 dropped too.
     let alive: [[Int]]
@@ -14,11 +15,15 @@ struct SDPProblem {
     let offsets: [Int]
     /// Weights between alive units: `weights[k]` maps layer k−1 to layer k (k = 1 … L).
     let weights: [Matrix<Double>]
+    /// Their absolute values (for rounding allowances).
+    let absoluteWeights: [Matrix<Double>]
     /// Biases of the alive units of layer k (k = 1 … L), index k−1.
     let biases: [[Double]]
     /// Box of every variable (interval bounds, post-activation for hidden units).
     let lower: [Double], upper: [Double]
-    /// Scale `r_i = max(|l_i|, |u_i|)` of every variable.
+    /// Centre `m_i = (l_i + u_i)/2` of every variable's box.
+    let center: [Double]
+    /// Radius `r_i = (u_i − l_i)/2` of every variable's box.
     let scale: [Double]
     /// The objective `c·x_L + c0` (c over the alive units of layer L).
     let c: [Double]
@@ -60,10 +65,16 @@ struct SDPProblem {
         self.alive = alive
         self.offsets = offsets
         self.weights = weights
+        absoluteWeights = weights.map { w in
+            var a = w
+            for i in a.elements.indices { a.elements[i] = abs(a.elements[i]) }
+            return a
+        }
         self.biases = biases
         self.lower = lower
         self.upper = upper
-        scale = zip(lower, upper).map { max(abs($0), abs($1)) }
+        center = zip(lower, upper).map { ($0 + $1) / 2 }
+        scale = zip(lower, upper).map { max(($1 - $0) / 2, 0) }
         c = alive[hidden].map { last.weight[j, $0] - last.weight[label, $0] }
         c0 = last.bias[j] - last.bias[label]
     }

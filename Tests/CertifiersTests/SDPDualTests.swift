@@ -11,9 +11,9 @@ final class SDPDualTests: XCTestCase {
 
     /// F with the exact (dense) μ and no margins.
     func objective(_ dual: SDPDual, _ m: SDPMultipliers) throws -> Double {
-        let (constant, g, _) = try dual.linearPart(m)
-        let mu = try dual.denseMatrix(m, g: g).symmetricEigen(.largest, vectors: false).values[0]
-        return dual.bound(constant: constant, kappa: m.kappa, mu: mu)
+        let c = try dual.centred(m)
+        let mu = try dual.denseMatrix(m, head: c.head).symmetricEigen(.largest, vectors: false).values[0]
+        return dual.bound(constant: c.constant, kappa: m.kappa, mu: mu)
     }
 
     func randomMultipliers(_ p: SDPProblem, seed: UInt64) -> SDPMultipliers {
@@ -68,11 +68,10 @@ final class SDPDualTests: XCTestCase {
         let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: (c.label + 1) % net.classCount)
         let dual = SDPDual(problem: p)
         let m = randomMultipliers(p, seed: 11)
-        let (_, g, _) = try dual.linearPart(m)
-        let a = dual.denseMatrix(m, g: g)
+        let a = dual.denseMatrix(m, head: try dual.centred(m).head)
         let top = try a.symmetricEigen(.largest)
         let v = (0..<a.rows).map { top.vectors![$0, 0] }
-        let gradient = try SDPCertifier().gradient(p, m, g: g, v: v, mu: top.values[0])
+        let gradient = try SDPCertifier().gradient(p, m, v: v, mu: top.values[0])
         let n = p.size
         let h = 1e-6
         func perturbed(_ index: Int, _ delta: Double) -> SDPMultipliers {
