@@ -28,7 +28,7 @@ public struct SDPCertifier: Sendable {
     public var exactEigen = false
 
     public init(
-        iterations: Int = 2000, timeLimit: Double? = nil, learningRate: Double = 0.03, lanczosSteps: Int = 20,
+        iterations: Int = 2000, timeLimit: Double? = nil, learningRate: Double = 0.1, lanczosSteps: Int = 20,
         checkEvery: Int = 200
     ) {
         self.iterations = iterations
@@ -114,7 +114,9 @@ public struct SDPCertifier: Sendable {
             var flat = m.a + m.b + m.e + m.d + m.kappa
             // Adam moves every coordinate by about lr per step; the objective sums over all N
             // coordinates of κ, so their steps are scaled down by N.
-            adam.step(&flat, gradient: gradient, lr: learningRate * scale, kappaFrom: 4 * n, kappaScale: 1 / Double(n))
+            // Step size decays linearly to a tenth over the run (subgradient methods need it).
+            let decay = 1 - 0.9 * Double(iteration - 1) / Double(max(iterations - 1, 1))
+            adam.step(&flat, gradient: gradient, lr: learningRate * scale * decay, kappaFrom: 4 * n, kappaScale: 1 / Double(n))
             m.a = Array(flat[0..<n])
             m.b = Array(flat[n..<(2 * n)])
             m.e = Array(flat[(2 * n)..<(3 * n)])

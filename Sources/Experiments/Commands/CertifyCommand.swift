@@ -64,7 +64,7 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "Seconds a solver may spend per target (lp).") var timeLimit: Double?
     @Option(help: "Output: jsonl or table.") var format: Format = .jsonl
     @Option(help: "sdp: optimiser iterations per target.") var sdpIterations: Int = 2000
-    @Option(help: "sdp: Adam step size (relative to the start bound).") var sdpLearningRate: Double = 0.03
+    @Option(help: "sdp: Adam step size (relative to the start bound; decays linearly to a tenth).") var sdpLearningRate: Double = 0.1
     @Option(help: "sdp: Lanczos steps per iteration.") var lanczosSteps: Int = 20
     @Flag(help: "sdp: dense eigen-decomposition in every iteration instead of Lanczos (small networks).")
     var sdpExactEigen = false
