@@ -177,3 +177,34 @@ final class TrainAndAttackCommandLineTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("exactly one of --recipe and --kind"), r.stderr)
     }
 }
+
+/// `experiments certify` end to end: the JSON lines of architecture.md.
+final class CertifyCommandLineTests: XCTestCase {
+    func testCertifyWritesOneLinePerPointWithSoundOrdering() throws {
+        var lines: [String: [[String: Any]]] = [:]
+        for method in ["interval", "lp"] {
+            let r = try ExperimentsBinary.run([
+                "certify", "--network", "mnist_2_20", "--method", method, "--eps", "0.02", "--indices", "0-4",
+            ])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            lines[method] = try r.stdout.split(separator: "\n").map {
+                try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            XCTAssertEqual(lines[method]?.count, 5)
+            XCTAssertTrue(r.stderr.contains("certified"), r.stderr)
+        }
+        for (interval, lp) in zip(lines["interval"]!, lines["lp"]!) {
+            XCTAssertEqual(interval["index"] as? Int, lp["index"] as? Int)
+            let ib = try XCTUnwrap(interval["bounds"] as? [String: Double])
+            let lb = try XCTUnwrap(lp["bounds"] as? [String: Double])
+            XCTAssertEqual(ib.count, 9)
+            for (j, bound) in lb { XCTAssertLessThanOrEqual(bound, ib[j]! + 1e-9) }
+            let label = try XCTUnwrap(lp["label"] as? Int), predicted = try XCTUnwrap(lp["predicted"] as? Int)
+            XCTAssertEqual(lp["certified"] as? Bool, predicted == label && lb.values.allSatisfy { $0 < 0 })
+            XCTAssertEqual(lp["method"] as? String, "lp")
+            XCTAssertEqual(lp["eps"] as? Double, 0.02)
+        }
+        // Test image 1 is misclassified by mnist_2_20: never certified.
+        XCTAssertEqual(lines["lp"]![1]["certified"] as? Bool, false)
+    }
+}
