@@ -32,23 +32,14 @@ final class CSDPCertifierTests: XCTestCase {
 /// SDP-cert against cvxpy + Clarabel (Tests/Fixtures/sdp/make_sdp_fixtures.py), and the 2-D
 /// example of paper 1 §4.2, where the SDP is strictly tighter than the LP.
 final class SDPReferenceTests: XCTestCase {
-    struct Case: Decodable {
-        let network: String
-        let center: [Double]
-        let eps: Double
-        let label: Int
-        let sdp: [String: Double]
-        let lp: [String: Double]?
-    }
-
     func testCSDPMatchesCvxpyAndFirstOrderIsNeverBelow() throws {
-        let cases = try TestPaths.json([Case].self, fixture: "sdp/cases.json")
+        let cases = try FixtureCase.sdpCases()
         XCTAssertEqual(cases.count, 13)
         for c in cases {
             let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
             let csdp = try CSDPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             let fast = try SDPCertifier(iterations: 300, checkEvery: 100).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
-            for (key, reference) in c.sdp {
+            for (key, reference) in try XCTUnwrap(c.sdp) {
                 let j = Int(key)!
                 let scale = max(1, abs(reference))
                 XCTAssertEqual(try XCTUnwrap(csdp.bounds[j]), reference, accuracy: 1e-5 * scale, "\(c.network) ε=\(c.eps) target \(j)")
@@ -59,7 +50,7 @@ final class SDPReferenceTests: XCTestCase {
     }
 
     func testTwoDimensionalExampleSDPBelowLP() throws {
-        let c = try XCTUnwrap(TestPaths.json([Case].self, fixture: "sdp/cases.json").first { $0.network.hasSuffix("two_d.h5") })
+        let c = try XCTUnwrap(FixtureCase.sdpCases().first { $0.network.hasSuffix("two_d.h5") })
         let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
         let lp = try LPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
         let sdp = try CSDPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)

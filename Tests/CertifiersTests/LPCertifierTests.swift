@@ -16,7 +16,7 @@ final class LPCertifierTests: XCTestCase {
             let certificate = try LPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             XCTAssertEqual(certificate.status, "optimal")
             XCTAssertEqual(certificate.bounds.count, net.classCount - 1)
-            for (key, reference) in c.lp {
+            for (key, reference) in try XCTUnwrap(c.lp) {
                 let bound = try XCTUnwrap(certificate.bounds[Int(key)!])
                 let scale = max(1, abs(reference))
                 XCTAssertEqual(bound, reference, accuracy: 1e-6 * scale, "\(c.network) ε=\(c.eps) target \(key)")
