@@ -15,6 +15,8 @@ enum CertifyMethod: String, CaseIterable, ExpressibleByArgument {
     case sdp
     /// The same SDP through CSDP's interior-point method (reference; small networks).
     case sdpCSDP = "sdp-csdp"
+    /// Grad-cert (ICLR 2018), two-layer networks only.
+    case grad
 
     func certify(_ network: ReLUNetwork<Double>, _ x: [Double], _ label: Int, _ eps: Double, timeLimit: Double?, sdp: SDPCertifier) throws -> Certificate {
         switch self {
@@ -22,6 +24,8 @@ enum CertifyMethod: String, CaseIterable, ExpressibleByArgument {
         case .lp: return try LPCertifier(timeLimit: timeLimit).certify(network: network, center: x, label: label, epsilon: eps)
         case .sdpCSDP:
             return try CSDPCertifier().certify(network: network, center: x, label: label, epsilon: eps)
+        case .grad:
+            return try GradCertifier().certify(network: network, center: x, label: label, epsilon: eps)
         case .sdp:
             var solver = sdp
             solver.timeLimit = timeLimit
@@ -47,7 +51,8 @@ struct CertifyCommand: ParsableCommand {
             first-order dual with a dense eigenvalue bound: always sound, but on MNIST-size networks it \
             does not yet get near the SDP optimum — status "iterations" says the budget ran out); \
             sdp-csdp (the same SDP by CSDP's interior-point method, reported through its dual: the \
-            reference, for small networks). Grad-cert is not available yet.
+            reference, for small networks); grad (Grad-cert, ICLR 2018: gradient-norm bound through an \
+            eigenvalue dual; two-layer networks only).
 
             Examples:
               experiments certify --network mnist_2_20 --method lp --eps 0.02 --indices 0-9
