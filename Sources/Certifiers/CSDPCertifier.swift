@@ -37,6 +37,12 @@ public struct CSDPCertifier: Sendable {
             seconds: Date().timeIntervalSince(start), status: status, gaps: gaps)
     }
 
+    /// The sound bound for one target.
+    public func certifyTarget(network: ReLUNetwork<Double>, center: [Double], label: Int, target: Int, epsilon: Double) throws -> Double {
+        let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
+        return try solve(SDPProblem(network: network, bounds: intervals, label: label, target: target)).bound
+    }
+
     /// Solves one target: the sound bound, CSDP's primal objective (+ c0) and CSDP's return code.
     func solve(_ p: SDPProblem) throws -> (bound: Double, primal: Double, code: Int32) {
         let model = CSDPModel(p)

@@ -65,6 +65,17 @@ public struct SDPCertifier: Sendable {
             seconds: Date().timeIntervalSince(start), status: stops.sorted().joined(separator: "+"), gaps: gaps)
     }
 
+    /// The sound bound for one target; with `stopWhenCertified` false the whole iteration budget
+    /// is spent (for benchmarks).
+    public func certifyTarget(
+        network: ReLUNetwork<Double>, center: [Double], label: Int, target: Int, epsilon: Double,
+        stopWhenCertified: Bool = true
+    ) throws -> Double {
+        let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
+        let problem = SDPProblem(network: network, bounds: intervals, label: label, target: target)
+        return try solve(problem, deadline: nil, stopWhenCertified: stopWhenCertified).bound
+    }
+
     /// The interval-certificate start (SDP-FO's): no constraint multipliers, and κ that makes
     /// `Ŝ − diag κ` negative semidefinite with ĥ = ½ r ⊙ c: κ_i = |ĥ_i|, κ_0 = Σ |ĥ_i|, so the bound
     /// is `c0 + cᵀm + Σ |c_i| r_i`, the interval certificate.
@@ -84,11 +95,11 @@ public struct SDPCertifier: Sendable {
     /// Minimises F for one target; returns the best sound bound and why it stopped:
     /// `certified` (the bound is negative), `iterations` (the budget ran out; the bound is sound
     /// but not necessarily near the SDP optimum) or `time-limit`.
-    func solve(_ problem: SDPProblem, deadline: Date?) throws -> (bound: Double, stop: String) {
+    func solve(_ problem: SDPProblem, deadline: Date?, stopWhenCertified: Bool = true) throws -> (bound: Double, stop: String) {
         let dual = SDPDual(problem: problem)
         var m = try initialMultipliers(problem, dual)
         var best = try dual.soundBound(m)
-        if best < 0 { return (best, "certified") }
+        if best < 0, stopWhenCertified { return (best, "certified") }
         let n = problem.size
         var adam = AdamState(size: 5 * n + 1)
         var v = [Double](repeating: 1, count: n + 1)
@@ -125,7 +136,7 @@ public struct SDPCertifier: Sendable {
             m.project(inputCount: problem.alive[0].count)
             if iteration % checkEvery == 0 || iteration == iterations {
                 best = min(best, try dual.soundBound(m))
-                if best < 0 {
+                if best < 0, stopWhenCertified {
                     stop = "certified"
                     break
                 }

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Certifiers
+import Datasets
+import Foundation
+import LinearAlgebra
+import Networks
+
+/// `experiments bench-certify`: the fast SDP solver against the CSDP reference on one target.
+struct BenchCertifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-certify",
+        abstract: "Time SDP-cert by the first-order solver and by CSDP on the same point and target.",
+        discussion: """
+            Prints, for one test point and one target, CSDP's bound and seconds and the first-order \
+            solver's bound and seconds at several iteration budgets, with the LP and interval bounds \
+            for reference. Default: mnist_2_20, test image 1, ε = 0.02, target 0 (one CSDP solve takes \
+            about 100 s on 2 cores).
+
+            Example:
+              experiments bench-certify --network mnist_2_20 --index 1 --target 0 --eps 0.02
+            """)
+
+    @Option(help: "A network file or a network name from experiments.yaml.") var network = "mnist_2_20"
+    @Option(help: "Test image index.") var index = 1
+    @Option(help: "Target class (≠ label).") var target = 0
+    @Option(help: "Radius ε.") var eps = 0.02
+    @Option(help: "Iteration budgets of the first-order solver, comma-separated.") var budgets = "1000,3000,8000"
+    @Flag(help: "Skip CSDP (slow).") var skipCsdp = false
+    @Option(help: "Adam step size of the first-order solver (relative to the start bound).") var learningRate = 0.1
+    @OptionGroup var data: DataOptions
+
+    func run() throws {
+        BLASThreads.count = 1
+        let (net, _) = try loadNetwork(network, configPath: data.config)
+        let variant = try MNISTVariant(inputShape: net.inputShape, networkName: net.name)
+        let images = try variant.images(MNIST(directory: try data.mnistDirectory()), split: .test)
+        guard (0..<images.count).contains(index) else { throw CommandError("--index \(index) outside the test split") }
+        let x: Matrix<Double> = try images.inputs([index])
+        let label = images.labels[index]
+        guard target != label, (0..<net.classCount).contains(target) else {
+            throw CommandError("--target must be a class other than the label \(label)")
+        }
+        let center = x.elements
+        let bounds = try IntervalBounds(network: net, center: center, epsilon: eps)
+        let interval = bounds.marginUpperBounds(network: net, label: label)[target]
+        let lp = try LPCertifier().certify(network: net, center: center, label: label, epsilon: eps).bounds[target]!
+        print("\(net.name), test image \(index) (label \(label)), target \(target), ε = \(eps)")
+        func row(_ name: String, _ bound: Double, _ seconds: Double?) -> String {
+            name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %12.5f", bound)
+                + (seconds.map { String(format: " %10.1f", $0) } ?? "          -")
+        }
+        print("method".padding(toLength: 28, withPad: " ", startingAt: 0) + "        bound    seconds")
+        print(row("interval", interval, nil))
+        print(row("lp", lp, nil))
+        var reference: (bound: Double, seconds: Double)? = nil
+        if !skipCsdp {
+            let start = Date()
+            let csdp = try CSDPCertifier().certifyTarget(network: net, center: center, label: label, target: target, epsilon: eps)
+            reference = (csdp, Date().timeIntervalSince(start))
+            print(row("sdp-csdp", csdp, reference!.seconds))
+        }
+        for budget in budgets.split(separator: ",").compactMap({ Int($0) }) {
+            let start = Date()
+            let bound = try SDPCertifier(iterations: budget, learningRate: learningRate, checkEvery: max(budget / 4, 1))
+                .certifyTarget(network: net, center: center, label: label, target: target, epsilon: eps, stopWhenCertified: false)
+            let seconds = Date().timeIntervalSince(start)
+            var line = row("sdp (\(budget) iterations)", bound, seconds)
+            if let reference {
+                line += String(format: "   gap to CSDP %.4f, %.1f× faster", bound - reference.bound, reference.seconds / seconds)
+            }
+            print(line)
+        }
+    }
+}
