@@ -27,6 +27,8 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "Iteration budgets of the first-order solver, comma-separated.") var budgets = "1000,3000,8000"
     @Flag(help: "Skip CSDP (slow).") var skipCsdp = false
     @Option(help: "Adam step size of the first-order solver (relative to the start bound).") var learningRate = 0.1
+    @Option(help: "Lanczos steps per iteration of the first-order solver.") var lanczosSteps = 20
+    @Flag(help: "Dense eigen-decomposition in every iteration instead of Lanczos.") var exactEigen = false
     @OptionGroup var data: DataOptions
 
     func run() throws {
@@ -61,7 +63,10 @@ struct BenchCertifyCommand: ParsableCommand {
         }
         for budget in budgets.split(separator: ",").compactMap({ Int($0) }) {
             let start = Date()
-            let bound = try SDPCertifier(iterations: budget, learningRate: learningRate, checkEvery: max(budget / 4, 1))
+            var solver = SDPCertifier(
+                iterations: budget, learningRate: learningRate, lanczosSteps: lanczosSteps, checkEvery: max(budget / 4, 1))
+            solver.exactEigen = exactEigen
+            let bound = try solver
                 .certifyTarget(network: net, center: center, label: label, target: target, epsilon: eps, stopWhenCertified: false)
             let seconds = Date().timeIntervalSince(start)
             var line = row("sdp (\(budget) iterations)", bound, seconds)
