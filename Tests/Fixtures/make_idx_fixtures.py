@@ -19,8 +19,12 @@ import json
 import os
 import shutil
 import struct
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_common import load_mnist  # noqa: E402
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(ROOT, "idx")
@@ -76,17 +80,11 @@ for name, data in broken.items():
         f.write(data)
 
 # Facts about the real MNIST files shipped in Data/mnist.
-def load(name):
-    with gzip.open(os.path.join(REPO, "Data", "mnist", name + ".gz")) as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
 
-test_images = load("t10k-images-idx3-ubyte")
-test_labels = load("t10k-labels-idx1-ubyte")
-train_images = load("train-images-idx3-ubyte")
-train_labels = load("train-labels-idx1-ubyte")
+test_images = load_mnist("t10k-images-idx3-ubyte")
+test_labels = load_mnist("t10k-labels-idx1-ubyte")
+train_images = load_mnist("train-images-idx3-ubyte")
+train_labels = load_mnist("train-labels-idx1-ubyte")
 pooled = test_images[:3].reshape(3, 7, 4, 7, 4).max(axis=(2, 4))
 with open(os.path.join(OUT, "mnist_reference.json"), "w") as f:
     json.dump({

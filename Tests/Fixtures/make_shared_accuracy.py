@@ -11,25 +11,23 @@ import gzip
 import json
 import os
 import struct
+import sys
 
 import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_common import load_mnist  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SHARED = os.path.join(os.path.dirname(REPO), "shared", "networks")
 
 
-def load(name):
-    with gzip.open(os.path.join(REPO, "Data", "mnist", name + ".gz")) as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
 
 
-x = load("t10k-images-idx3-ubyte").reshape(10000, 784).astype(np.float64) / 255.0
-y = load("t10k-labels-idx1-ubyte").astype(np.int64)
+x = load_mnist("t10k-images-idx3-ubyte").reshape(10000, 784).astype(np.float64) / 255.0
+y = load_mnist("t10k-labels-idx1-ubyte").astype(np.int64)
 
 
 def h5_scores(path):

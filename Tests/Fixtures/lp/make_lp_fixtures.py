@@ -15,11 +15,15 @@ Run: python3 Tests/Fixtures/lp/make_lp_fixtures.py   (needs numpy, scipy, h5py)
 import json
 import os
 
+import sys
+
 import h5py
 import numpy as np
 from scipy.optimize import linprog
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from fixture_common import interval_bounds  # noqa: E402
 
 
 def write_net(path, layers, d):
@@ -35,23 +39,8 @@ def write_net(path, layers, d):
             f[f"layers/{k}/bias"] = b
 
 
-def interval(layers, x, eps):
-    l = np.maximum(x - eps, 0.0)
-    u = np.minimum(x + eps, 1.0)
-    pre = []
-    post = [(l, u)]
-    for k, (W, b) in enumerate(layers[:-1]):
-        Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
-        lo = Wp @ l + Wn @ u + b
-        hi = Wp @ u + Wn @ l + b
-        pre.append((lo, hi))
-        l, u = np.maximum(lo, 0), np.maximum(hi, 0)
-        post.append((l, u))
-    return pre, post
-
-
 def lp_values(layers, x, eps, label):
-    pre, post = interval(layers, x, eps)
+    pre, post = interval_bounds(layers, x, eps)
     sizes = [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers[:-1]]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     n = offsets[-1]

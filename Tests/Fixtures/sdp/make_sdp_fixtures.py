@@ -42,6 +42,8 @@ import os
 import time
 import warnings
 
+import sys
+
 import cvxpy as cp
 import h5py
 import numpy as np
@@ -49,6 +51,8 @@ from scipy.optimize import linprog
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.dirname(HERE)
+sys.path.insert(0, FIXTURES)
+from fixture_common import interval_bounds  # noqa: E402
 REL_TOL = 1e-4  # Clarabel vs SCS disagreement threshold (relative, floor 1 in the denominator)
 RAW_TOL = 1e-6  # Clarabel centred vs raw form disagreement threshold (same convention)
 
@@ -82,21 +86,6 @@ def write_net(path, layers, d, lo, hi, description=None):
 
 # ---------------------------------------------------------------------------------------------
 # bounds
-
-def interval(layers, x, eps, lo, hi):
-    """Pre-activation bounds per hidden layer and post-activation bounds per layer 0..L."""
-    l = np.maximum(x - eps, lo)
-    u = np.minimum(x + eps, hi)
-    pre, post = [], [(l, u)]
-    for W, b in layers[:-1]:
-        Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
-        plo = Wp @ l + Wn @ u + b
-        phi = Wp @ u + Wn @ l + b
-        pre.append((plo, phi))
-        l, u = np.maximum(plo, 0), np.maximum(phi, 0)
-        post.append((l, u))
-    return pre, post
-
 
 def interval_certificate(layers, post, label, j):
     WL, bL = layers[-1]
@@ -138,7 +127,7 @@ def sym_unit(N, a, b, w=1.0):
 
 
 def sdp_data(layers, x, eps, lo, hi, label):
-    pre, post = interval(layers, x, eps, lo, hi)
+    pre, post = interval_bounds(layers, x, eps, lo, hi)
     d = x.size
     alive = [np.arange(d)] + [np.flatnonzero(phi > 0) for _, phi in pre]
     sizes = [a.size for a in alive]
@@ -315,7 +304,7 @@ def sdp_values(layers, x, eps, lo, hi, label, rng):
 # LP-cert (same problem as lp/make_lp_fixtures.py, input domain taken from the network)
 
 def lp_values(layers, x, eps, lo, hi, label):
-    pre, post = interval(layers, x, eps, lo, hi)
+    pre, post = interval_bounds(layers, x, eps, lo, hi)
     sizes = [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers[:-1]]
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     n = offsets[-1]
