@@ -95,9 +95,12 @@ public struct SDPCertifier: Sendable {
     /// Minimises F for one target; returns the best sound bound and why it stopped:
     /// `certified` (the bound is negative), `iterations` (the budget ran out; the bound is sound
     /// but not necessarily near the SDP optimum) or `time-limit`.
-    func solve(_ problem: SDPProblem, deadline: Date?, stopWhenCertified: Bool = true) throws -> (bound: Double, stop: String) {
+    func solve(
+        _ problem: SDPProblem, deadline: Date?, stopWhenCertified: Bool = true, start: SDPMultipliers? = nil,
+        stepScale: Double? = nil
+    ) throws -> (bound: Double, stop: String) {
         let dual = SDPDual(problem: problem)
-        var m = try initialMultipliers(problem, dual)
+        var m = try start ?? initialMultipliers(problem, dual)
         var best = try dual.soundBound(m)
         if best < 0, stopWhenCertified { return (best, "certified") }
         let n = problem.size
@@ -105,7 +108,7 @@ public struct SDPCertifier: Sendable {
         var v = [Double](repeating: 1, count: n + 1)
         // Step sizes that worked: ~0.1 at a start bound of 1 (mnist_2_20) and ~6e-4 at 154
         // (PGD-NN): inversely proportional to the start bound's size.
-        let scale = 1 / max(abs(best), 1)
+        let scale = stepScale ?? 1 / max(abs(best), 1)
         var stop = "iterations"
         for iteration in 1...max(iterations, 1) {
             if let deadline, Date() >= deadline {

@@ -29,6 +29,9 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "Adam step size of the first-order solver (relative to the start bound).") var learningRate = 0.1
     @Option(help: "Lanczos steps per iteration of the first-order solver.") var lanczosSteps = 20
     @Flag(help: "Dense eigen-decomposition in every iteration instead of Lanczos.") var exactEigen = false
+    @Option(help: "Ranks of the Burer–Monteiro solver, comma-separated (empty: skip).") var ranks = "4,8,16"
+    @Option(help: "Augmented-Lagrangian rounds of the Burer–Monteiro solver.") var rounds = 30
+    @Option(help: "L-BFGS iterations per round.") var inner = 300
     @OptionGroup var data: DataOptions
 
     func run() throws {
@@ -60,6 +63,17 @@ struct BenchCertifyCommand: ParsableCommand {
             let csdp = try CSDPCertifier().certifyTarget(network: net, center: center, label: label, target: target, epsilon: eps)
             reference = (csdp, Date().timeIntervalSince(start))
             print(row("sdp-csdp", csdp, reference!.seconds))
+        }
+        for rank in ranks.split(separator: ",").compactMap({ Int($0) }) {
+            let start = Date()
+            let bound = try SDPCertifier().certifyTargetBurerMonteiro(
+                network: net, center: center, label: label, target: target, epsilon: eps, rank: rank, rounds: rounds, inner: inner)
+            let seconds = Date().timeIntervalSince(start)
+            var line = row("sdp-bm (rank \(rank))", bound, seconds)
+            if let reference {
+                line += String(format: "   gap to CSDP %.4f, %.1f× faster", bound - reference.bound, reference.seconds / seconds)
+            }
+            print(line)
         }
         for budget in budgets.split(separator: ",").compactMap({ Int($0) }) {
             let start = Date()

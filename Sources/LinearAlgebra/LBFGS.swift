@@ -1,0 +1,110 @@
+/// Limited-memory BFGS (Nocedal & Wright, Numerical Optimization, Algorithm 7.5) with a
+/// backtracking Armijo line search, for smooth unconstrained minimisation.
+///
+/// ```
+/// x_{t+1} = x_t − α_t H_t ∇f(x_t),   H_t from the last `memory` pairs (s, y) by the two-loop recursion
+/// ```
+/// Pairs with `sᵀy ≤ 0` are skipped, so the search direction stays a descent direction.
+public struct LBFGS: Sendable {
+    /// Number of (s, y) pairs kept.
+    public var memory: Int
+    /// Iterations at most.
+    public var maxIterations: Int
+    /// Stops when ‖∇f‖_∞ ≤ this.
+    public var gradientTolerance: Double
+
+    public init(memory: Int = 10, maxIterations: Int = 500, gradientTolerance: Double = 1e-8) {
+        self.memory = memory
+        self.maxIterations = maxIterations
+        self.gradientTolerance = gradientTolerance
+    }
+
+    /// What a run did.
+    public struct Report: Sendable {
+        public var value: Double
+        public var iterations: Int
+        public var evaluations: Int
+        public var gradientNorm: Double
+    }
+
+    /// Minimises `f` from `x` (updated in place). `f` returns the value and the gradient.
+    ///
+    /// - Complexity: per iteration one gradient evaluation plus line-search evaluations
+    ///   (usually none extra) and O(memory · n) work.
+    public func minimize(_ x: inout [Double], _ f: ([Double]) throws -> (value: Double, gradient: [Double])) throws -> Report {
+        let n = x.count
+        var (value, gradient) = try f(x)
+        var evaluations = 1
+        var ss: [[Double]] = [], ys: [[Double]] = [], rhos: [Double] = []
+        var iteration = 0
+        var gnorm = gradient.reduce(0) { max($0, abs($1)) }
+        while iteration < maxIterations, gnorm > gradientTolerance, value.isFinite {
+            iteration += 1
+            // Two-loop recursion: d = −H g.
+            var q = gradient
+            var alphas = [Double](repeating: 0, count: ss.count)
+            for t in stride(from: ss.count - 1, through: 0, by: -1) {
+                let a = rhos[t] * dot(ss[t], q)
+                alphas[t] = a
+                for i in 0..<n { q[i] -= a * ys[t][i] }
+            }
+            if let s = ss.last, let y = ys.last {
+                let gamma = dot(s, y) / dot(y, y)
+                for i in 0..<n { q[i] *= gamma }
+            } else {
+                let scale = 1 / max(gradient.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-300)
+                for i in 0..<n { q[i] *= scale }
+            }
+            for t in 0..<ss.count {
+                let b = rhos[t] * dot(ys[t], q)
+                for i in 0..<n { q[i] += ss[t][i] * (alphas[t] - b) }
+            }
+            var direction = q.map { -$0 }
+            var slope = dot(gradient, direction)
+            if !(slope < 0) {
+                // Not a descent direction (numerical trouble): restart with steepest descent.
+                ss.removeAll(); ys.removeAll(); rhos.removeAll()
+                direction = gradient.map { -$0 }
+                slope = dot(gradient, direction)
+                if !(slope < 0) { break }
+            }
+            var step = 1.0
+            var accepted = false
+            var trial = x, trialValue = value, trialGradient = gradient
+            for _ in 0..<40 {
+                for i in 0..<n { trial[i] = x[i] + step * direction[i] }
+                (trialValue, trialGradient) = try f(trial)
+                evaluations += 1
+                if trialValue.isFinite, trialValue <= value + 1e-4 * step * slope {
+                    accepted = true
+                    break
+                }
+                step *= 0.5
+            }
+            if !accepted { break }
+            var s = [Double](repeating: 0, count: n), y = s
+            for i in 0..<n {
+                s[i] = trial[i] - x[i]
+                y[i] = trialGradient[i] - gradient[i]
+            }
+            let sy = dot(s, y)
+            if sy > 1e-12 * dot(y, y).squareRoot() * dot(s, s).squareRoot() {
+                ss.append(s); ys.append(y); rhos.append(1 / sy)
+                if ss.count > memory {
+                    ss.removeFirst(); ys.removeFirst(); rhos.removeFirst()
+                }
+            }
+            x = trial
+            value = trialValue
+            gradient = trialGradient
+            gnorm = gradient.reduce(0) { max($0, abs($1)) }
+        }
+        return Report(value: value, iterations: iteration, evaluations: evaluations, gradientNorm: gnorm)
+    }
+
+    private func dot(_ a: [Double], _ b: [Double]) -> Double {
+        var s = 0.0
+        for i in a.indices { s += a[i] * b[i] }
+        return s
+    }
+}
