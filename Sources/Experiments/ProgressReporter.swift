@@ -4,13 +4,14 @@ import Training
 /// Progress of a long run on standard error: a line rewritten in place on a terminal, plain
 /// lines every `interval` seconds otherwise (done / total, rate, ETA and a detail such as the
 /// fraction certified so far).
-final class ProgressReporter {
+final class ProgressReporter: @unchecked Sendable {
     let total: Int
     let label: String
     let interval: Double
     private let start = Date()
     private var last = Date.distantPast
     private let terminal = isatty(2) != 0
+    private let lock = NSLock()
 
     init(total: Int, label: String, interval: Double? = nil) {
         self.total = total
@@ -20,6 +21,8 @@ final class ProgressReporter {
 
     /// Reports `done` of `total`; always prints the final state.
     func update(done: Int, detail: String = "") {
+        lock.lock()
+        defer { lock.unlock() }
         let now = Date()
         guard done >= total || now.timeIntervalSince(last) >= interval else { return }
         last = now

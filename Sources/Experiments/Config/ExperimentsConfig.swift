@@ -12,6 +12,8 @@ public struct ExperimentsConfig: Equatable, Sendable {
     public var networks: [NetworkEntry]
     /// Named training recipes (`recipes:`), each its kind's defaults plus what it states.
     public var recipes: [String: TrainingRecipe] = [:]
+    /// Table 1's comparison (`experiments.table1`), defaults for absent keys.
+    public var table1 = ComparisonConfig()
     /// The file the configuration came from (relative paths in it are relative to its folder).
     public var sourcePath: String
 
@@ -38,7 +40,7 @@ public struct ExperimentsConfig: Equatable, Sendable {
         }
         let reader = ConfigReader(file: path)
         guard let root else { return ExperimentsConfig(networks: [], sourcePath: path) }
-        let top = try reader.mapping(root, context: "the top level", allowed: ["networks", "recipes"])
+        let top = try reader.mapping(root, context: "the top level", allowed: ["networks", "recipes", "experiments"])
         var recipes: [String: TrainingRecipe] = [:]
         if let section = top["recipes"] {
             let entries = try reader.mapping(section, context: "recipes", allowed: nil)
@@ -60,7 +62,17 @@ public struct ExperimentsConfig: Equatable, Sendable {
                 networks.append(entry)
             }
         }
-        return ExperimentsConfig(networks: networks, recipes: recipes, sourcePath: path)
+        var config = ExperimentsConfig(networks: networks, recipes: recipes, sourcePath: path)
+        if let section = top["experiments"] {
+            let entries = try reader.mapping(section, context: "experiments", allowed: ["table1"])
+            if let node = entries["table1"] {
+                config.table1 = try ComparisonConfig.parse(node, name: "table1", reader: reader)
+                for name in config.table1.networks ?? [] where config.network(named: name) == nil {
+                    throw reader.error(node, "experiments.table1.networks: '\(name)' is not a network of this file (known: \(networks.map(\.name).joined(separator: ", ")))")
+                }
+            }
+        }
+        return config
     }
 
     /// The entry called `name`, if any.
