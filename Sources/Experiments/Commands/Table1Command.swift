@@ -18,10 +18,25 @@ struct RunOptions: ParsableArguments {
     var shard: Shard = .whole
     @Option(help: "Points certified at once (default: the number of cores).") var workers: Int?
     @Flag(help: "Do not train networks whose file is missing (their column is left empty).") var noTrain = false
+    @Option(help: ArgumentHelp("Run only these methods (comma-separated), e.g. pgd,lp.", valueName: "list"))
+    var methods: String?
+    @Flag(help: "Compute nothing: render the outputs from what the store already has.") var renderOnly = false
 
     func validate() throws {
         if let points, points <= 0 { throw ValidationError("--points must be positive, got \(points)") }
         if let workers, workers <= 0 { throw ValidationError("--workers must be positive, got \(workers)") }
+        _ = try methodList()
+    }
+
+    /// The methods of --methods, nil when not given.
+    func methodList() throws -> [ComparisonMethod]? {
+        guard let methods else { return nil }
+        return try methods.split(separator: ",").map { text in
+            guard let m = ComparisonMethod(rawValue: String(text)) else {
+                throw ValidationError("--methods: unknown method '\(text)' (known: \(ComparisonMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return m
+        }
     }
 
     var storePath: String { store ?? (out as NSString).appendingPathComponent("store.sqlite") }
@@ -47,6 +62,8 @@ struct Table1Command: ParsableCommand {
               experiments table1
               experiments table1 --points 20 --out /tmp/quick
               experiments table1 --shard 1/2 --store a.sqlite   # and --shard 2/2 --store b.sqlite elsewhere
+              experiments table1 --methods pgd,lp              # only these rows are computed
+              experiments table1 --render-only                 # the tables from the store as it is
             """)
 
     @OptionGroup var options: RunOptions
@@ -57,6 +74,7 @@ struct Table1Command: ParsableCommand {
         let config = try ExperimentsConfig.load(path: data.config)
         var settings = config.table1
         if let points = options.points { settings.points = points }
+        let toRun = Set(try options.methodList() ?? settings.methods)
         let store = try ResultStore(path: options.storePath)
         let interruption = Interruption()
         interruption.install()
@@ -94,7 +112,7 @@ struct Table1Command: ParsableCommand {
                     paper: Table1Report.paper[m.rawValue]?[name], note: nil)
                 if m == .grad, subject.network.layers.count != 2 {
                     cell.note = "n/a: Grad-cert needs one hidden layer"
-                } else if !interruption.requested {
+                } else if !interruption.requested, !options.renderOnly, toRun.contains(m) {
                     _ = try runner.run(m, on: subject, images: images, indices: indices)
                 }
                 let stored = try store.rows(runner.key(subject, m))
@@ -136,7 +154,7 @@ struct Table1Command: ParsableCommand {
             guard let recipeName = entry.recipe, let recipe = config.recipes[recipeName] else {
                 return (nil, "missing: \(entry.file) does not exist and has no recipe")
             }
-            if options.noTrain { return (nil, "missing: \(entry.file) does not exist (--no-train)") }
+            if options.noTrain || options.renderOnly { return (nil, "missing: \(entry.file) does not exist (--no-train)") }
             FileHandle.standardError.write(Data("\(entry.name): \(file) is missing; training recipe '\(recipeName)'\n".utf8))
             let variant = try MNISTVariant(inputShape: recipe.inputShape, networkName: entry.name)
             var trainer = try Trainer(
