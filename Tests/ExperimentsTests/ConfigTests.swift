@@ -20,6 +20,40 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(dense.epochs, 50)
     }
 
+    func testTable1SectionDefaultsAndOverrides() throws {
+        let repo = try ExperimentsConfig.load(path: TestPaths.inRepository("experiments.yaml"))
+        XCTAssertEqual(repo.table1.networks, ["Grad-NN", "LP-NN", "PGD-NN"])
+        XCTAssertEqual(repo.table1.eps, 0.1)
+        XCTAssertEqual(repo.table1.points, 1000)
+        XCTAssertEqual(repo.table1.methods, [.pgd, .sdp, .lp, .grad])
+        let text = """
+            networks:
+              - {name: a, file: a.h5}
+            experiments:
+              table1: {eps: 0.05, points: 7, methods: [lp, pgd], attack: {restarts: 3}, sdp: {iterations: 9}}
+            """
+        let c = try ExperimentsConfig.parse(text, path: "f.yaml").table1
+        XCTAssertEqual(c.eps, 0.05)
+        XCTAssertEqual(c.points, 7)
+        XCTAssertEqual(c.methods, [.lp, .pgd])
+        XCTAssertEqual(c.attack.restarts, 3)
+        XCTAssertEqual(c.attack.steps, 40)
+        XCTAssertEqual(c.sdp.iterations, 9)
+        XCTAssertNil(c.networks)
+        let bad: [(String, String)] = [
+            ("experiments:\n  table1: {eps: -1}\n", "f.yaml:2: experiments.table1.eps must be ≥ 0"),
+            ("experiments:\n  table1: {methods: [lp, magic]}\n", "f.yaml:2: experiments.table1.methods: unknown method 'magic'"),
+            ("experiments:\n  table1:\n    sdp: {iterashuns: 3}\n", "f.yaml:3: experiments.table1.sdp: unknown key 'iterashuns'"),
+            ("experiments:\n  table1: {networks: [nope]}\n", "f.yaml:2: experiments.table1.networks: 'nope' is not a network of this file"),
+            ("experiments:\n  tabel1: {}\n", "f.yaml:2: experiments: unknown key 'tabel1'"),
+        ]
+        for (text, message) in bad {
+            XCTAssertThrowsError(try ExperimentsConfig.parse(text, path: "f.yaml"), text) { error in
+                XCTAssertTrue("\(error)".hasPrefix(message), "got '\(error)', expected '\(message)'")
+            }
+        }
+    }
+
     func testRecipeErrors() {
         let cases: [(String, String)] = [
             ("recipes:\n  a: {kind: fancy}\n", "f.yaml:2: recipes.a.kind must be one of plain, pgd, lp, got 'fancy'"),
@@ -41,7 +75,7 @@ final class ConfigTests: XCTestCase {
         let cases: [(String, String)] = [
             ("networks:\n  - name: a\n    flie: x.h5\n", "f.yaml:3: networks[0]: unknown key 'flie' (allowed: file, name, recipe)"),
             ("networks:\n  - name: a\n", "f.yaml:2: networks[0]: missing key 'file'"),
-            ("network:\n  - name: a\n", "f.yaml:1: the top level: unknown key 'network' (allowed: networks, recipes)"),
+            ("network:\n  - name: a\n", "f.yaml:1: the top level: unknown key 'network' (allowed: experiments, networks, recipes)"),
             ("networks: 3\n", "f.yaml:1: 'networks' must be a list of entries with 'name' and 'file'"),
             ("networks:\n  - name: a\n    file: x\n  - name: a\n    file: y\n", "f.yaml:4: network name 'a' is used twice (first for x)"),
             ("networks:\n  - name: [1]\n    file: x\n", "f.yaml:2: networks[0].name must be a non-empty string"),

@@ -1,0 +1,136 @@
+import Foundation
+import TestSupport
+import XCTest
+@testable import Experiments
+
+/// `experiments table1` end to end on a tiny configuration (mnist_2_20, ε = 0.02, a few points):
+/// outputs, soundness across rows, resume, shards + merge, and Ctrl-C.
+final class Table1CommandTests: XCTestCase {
+    /// A configuration with mnist_2_20 and a network whose file is missing.
+    func makeConfig(points: Int, sdpIterations: Int, methods: String = "[pgd, sdp, lp, interval]", eps: Double = 0.02) throws -> (dir: URL, config: String) {
+        let dir = try TestPaths.temporaryDirectory()
+        let network = TestPaths.inRepository("networks/eran/mnist_2_20.h5")
+        let text = """
+            networks:
+              - {name: small, file: \(network)}
+              - {name: ghost, file: nothere.h5}
+            experiments:
+              table1: {eps: \(eps), points: \(points), methods: \(methods), attack: {restarts: 2}, sdp: {iterations: \(sdpIterations)}}
+            """
+        let config = dir.appendingPathComponent("experiments.yaml").path
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        return (dir, config)
+    }
+
+    struct Report: Decodable {
+        struct Row: Decodable {
+            var method: String
+            var cells: [Cell]
+        }
+        struct Cell: Decodable {
+            var network: String
+            var not_certified: Double?
+            var done: Int
+            var total: Int
+            var note: String?
+        }
+        var rows: [Row]
+    }
+
+    func report(_ dir: URL) throws -> Report {
+        try JSONDecoder().decode(Report.self, from: Data(contentsOf: dir.appendingPathComponent("table1.json")))
+    }
+
+    func testTinyTableIsSoundAndResumes() throws {
+        let (dir, config) = try makeConfig(points: 5, sdpIterations: 60)
+        let out = dir.appendingPathComponent("out").path
+        let first = try ExperimentsBinary.run(["table1", "--config", config, "--out", out])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("| PGD-attack |"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("missing [1]"), first.stdout)
+        for ext in ["md", "csv", "json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/table1." + ext), ext)
+        }
+        let r = try report(URL(fileURLWithPath: out))
+        XCTAssertEqual(r.rows.map(\.method), ["pgd", "sdp", "lp", "interval"])
+        for row in r.rows {
+            XCTAssertEqual(row.cells[0].done, 5, row.method)
+            XCTAssertNil(row.cells[1].not_certified)
+        }
+        // Soundness across rows, point by point: nothing PGD breaks is certified, and LP is at
+        // least as tight as interval.
+        let store = try ResultStore(path: out + "/store.sqlite")
+        let rows = try store.allRows()
+        let attacked = Set(rows.filter { $0.method == "pgd" && !$0.certified }.map(\.point))
+        XCTAssertEqual(rows.count, 20)
+        for row in rows where row.method != "pgd" && row.certified {
+            XCTAssertFalse(attacked.contains(row.point), "\(row.method) certified point \(row.point) that PGD breaks")
+        }
+        let lp = Dictionary(uniqueKeysWithValues: rows.filter { $0.method == "lp" }.map { ($0.point, $0.value) })
+        for row in rows where row.method == "interval" {
+            XCTAssertGreaterThanOrEqual(row.value, lp[row.point]! - 1e-9)
+        }
+        for row in rows where row.method == "sdp" && attacked.contains(row.point) {
+            XCTAssertTrue(row.status.hasPrefix("skipped"), row.status)
+        }
+        // A second run computes nothing (no progress lines) and renders the same table.
+        let second = try ExperimentsBinary.run(["table1", "--config", config, "--out", out])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertFalse(second.stderr.contains("/5"), second.stderr)
+        XCTAssertEqual(second.stdout, first.stdout)
+        XCTAssertEqual(try store.allRows().map { "\($0)" }, rows.map { "\($0)" })
+    }
+
+    func testShardsMergeIntoTheWholeTable() throws {
+        let (dir, config) = try makeConfig(points: 6, sdpIterations: 20, methods: "[pgd, lp]")
+        let whole = dir.appendingPathComponent("whole").path
+        XCTAssertEqual(try ExperimentsBinary.run(["table1", "--config", config, "--out", whole]).status, 0)
+        let parts = dir.appendingPathComponent("parts").path
+        for k in 1...2 {
+            let r = try ExperimentsBinary.run([
+                "table1", "--config", config, "--out", parts, "--shard", "\(k)/2", "--store", "\(parts)/s\(k).sqlite",
+            ])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let half = try ExperimentsBinary.run(["table1", "--config", config, "--out", parts, "--store", "\(parts)/s1.sqlite", "--render-only"])
+        XCTAssertTrue(half.stdout.contains("(3/6 done)"), half.stdout)
+        let merged = "\(parts)/merged.sqlite"
+        let m = try ExperimentsBinary.run(["merge", "\(parts)/s1.sqlite", "\(parts)/s2.sqlite", "--into", merged])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        let rendered = try ExperimentsBinary.run(["table1", "--config", config, "--out", parts, "--store", merged, "--render-only"])
+        XCTAssertEqual(rendered.status, 0, rendered.stderr)
+        let a = try ResultStore(path: merged).allRows().map { [$0.method, "\($0.point)", "\($0.value)", "\($0.certified)"] }
+        let b = try ResultStore(path: whole + "/store.sqlite").allRows().map { [$0.method, "\($0.point)", "\($0.value)", "\($0.certified)"] }
+        XCTAssertEqual(a.sorted { $0.joined() < $1.joined() }, b.sorted { $0.joined() < $1.joined() })
+        XCTAssertEqual(try report(URL(fileURLWithPath: parts)).rows.map { $0.cells[0].not_certified },
+                       try report(URL(fileURLWithPath: whole)).rows.map { $0.cells[0].not_certified })
+    }
+
+    func testCtrlCStopsCleanlyAndTheRunResumes() throws {
+        // ε = 0.03: SDP-cert (300 iterations) certifies few of these points, so most targets run their budget
+        // (several seconds per point).
+        let (dir, config) = try makeConfig(points: 12, sdpIterations: 300, methods: "[pgd, sdp]", eps: 0.03)
+        let out = dir.appendingPathComponent("out").path
+        let binary = TestPaths.products.appendingPathComponent("experiments")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("experiments binary not built") }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["table1", "--config", config, "--out", out]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 3)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130)
+        let store = try ResultStore(path: out + "/store.sqlite")
+        let before = try store.allRows().filter { $0.method == "sdp" }.count
+        XCTAssertEqual(try store.allRows().filter { $0.method == "pgd" }.count, 12)
+        XCTAssertLessThan(before, 12, "the run finished before Ctrl-C; the test needs a slower configuration")
+        let resumed = try ExperimentsBinary.run(["table1", "--config", config, "--out", out])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try store.allRows().filter { $0.method == "sdp" }.count, 12)
+        // Only the missing points were computed.
+        XCTAssertTrue(resumed.stderr.contains("small sdp: \(12 - before)/\(12 - before)"), resumed.stderr)
+    }
+}
