@@ -15,6 +15,7 @@ PACKAGES=(
   zlib1g-dev        # gzip-compressed MNIST IDX files
   coinor-libclp-dev # CLP simplex solver (LP-cert)
   libsdp-dev        # CSDP interior-point SDP solver (the reference backend of SDP-cert)
+  librsvg2-bin      # rsvg-convert: PNG copies of the SVG figures
 )
 
 missing=()
