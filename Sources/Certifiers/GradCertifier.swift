@@ -65,7 +65,7 @@ public struct GradCertifier: Sendable {
             for k in kappa where k + mu > 0 { active += 1 }
             let gradient = (0..<n).map { (kappa[$0] + mu > 0 ? 1 : 0) - active * v[$0] * v[$0] }
             let decay = 1 - 0.9 * Double(iteration - 1) / Double(max(iterations - 1, 1))
-            adam.step(&kappa, gradient: gradient, lr: learningRate * scale * decay, kappaFrom: n, kappaScale: 1)
+            adam.step(&kappa, gradient: gradient, lr: learningRate * scale * decay)
             if iteration % 100 == 0 || iteration == iterations { best = min(best, try matrix.soundBound(kappa)) }
         }
         return best

@@ -13,7 +13,7 @@ final class CSDPCertifierTests: XCTestCase {
         for (c, net) in try FixtureCase.all() {
             let csdp = try CSDPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             let interval = try IntervalCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
-            let fast = try SDPCertifier(iterations: 200, checkEvery: 100).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            let fast = try SDPCertifier(iterations: 200).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             XCTAssertEqual(csdp.status, "optimal", c.network)
             for (j, bound) in csdp.bounds {
                 XCTAssertLessThan(try XCTUnwrap(csdp.gaps?[j]), 1e-5, "\(c.network) ε=\(c.eps) target \(j): dual bound far from CSDP's primal")
@@ -38,7 +38,7 @@ final class SDPReferenceTests: XCTestCase {
         for c in cases {
             let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
             let csdp = try CSDPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
-            let fast = try SDPCertifier(iterations: 300, checkEvery: 100).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            let fast = try SDPCertifier(iterations: 300).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             for (key, reference) in try XCTUnwrap(c.sdp) {
                 let j = Int(key)!
                 let scale = max(1, abs(reference))
@@ -49,12 +49,32 @@ final class SDPReferenceTests: XCTestCase {
         }
     }
 
+    /// The fast solver approaches the interior-point optimum on the small fixtures: never below
+    /// it, and (measured) within 5 % relative after 3000 iterations — NOT the 1e-4 the certifier
+    /// issue asks for; the subgradient outer loop converges slowly at high accuracy.
+    func testFastSolverAgreesWithTheReference() throws {
+        var worst = 0.0
+        for c in try FixtureCase.sdpCases() {
+            let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
+            for (key, reference) in try XCTUnwrap(c.sdp) {
+                let j = Int(key)!
+                let fast = try SDPCertifier(iterations: 3000, rank: 8).certifyTarget(
+                    network: net, center: c.center, label: c.label, target: j, epsilon: c.eps, stopWhenCertified: false)
+                let scale = max(1, abs(reference))
+                worst = max(worst, (fast - reference) / scale)
+                XCTAssertGreaterThanOrEqual(fast, reference - 1e-6 * scale, "\(c.network) target \(j)")
+            }
+        }
+        print("fast SDP solver vs cvxpy: worst relative gap \(worst)")
+        XCTAssertLessThan(worst, 0.05)
+    }
+
     func testTwoDimensionalExampleSDPBelowLP() throws {
         let c = try XCTUnwrap(FixtureCase.sdpCases().first { $0.network.hasSuffix("two_d.h5") })
         let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
         let lp = try LPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
         let sdp = try CSDPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
-        let fast = try SDPCertifier(iterations: 2000, checkEvery: 100).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+        let fast = try SDPCertifier(iterations: 2000).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
         XCTAssertEqual(lp.bounds[1]!, 3, accuracy: 1e-6)
         XCTAssertEqual(sdp.bounds[1]!, 1 + 2.0.squareRoot(), accuracy: 1e-5)
         XCTAssertLessThan(sdp.bounds[1]!, lp.bounds[1]! - 0.5)

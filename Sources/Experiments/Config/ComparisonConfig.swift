@@ -14,7 +14,7 @@ import Yams
 ///     seed: 0
 ///     methods: [pgd, sdp, lp, grad]
 ///     attack: {steps: 40, step-size: 0.025, restarts: 10}
-///     sdp: {iterations: 2000, learning-rate: 0.1, lanczos-steps: 20, time-limit: 300}
+///     sdp: {iterations: 400, learning-rate: 0.003, rank: 16, time-limit: 600}
 ///     lp: {time-limit: 60}
 /// ```
 public struct ComparisonConfig: Equatable, Sendable {
@@ -42,9 +42,9 @@ public struct ComparisonConfig: Equatable, Sendable {
 
     /// Options of the first-order SDP solver.
     public struct SDPSettings: Equatable, Sendable {
-        public var iterations = 2000
-        public var learningRate = 0.1
-        public var lanczosSteps = 20
+        public var iterations = 400
+        public var learningRate = 0.003
+        public var rank = 16
         /// Seconds per point (nil: none).
         public var timeLimit: Double? = 600
     }
@@ -90,10 +90,10 @@ public struct ComparisonConfig: Equatable, Sendable {
         }
         if let n = map["sdp"] {
             let m = try reader.mapping(
-                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "lanczos-steps", "time-limit"])
+                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "rank", "time-limit"])
             if let v = m["iterations"] { c.sdp.iterations = try reader.integer(v, key: "\(context).sdp.iterations") }
             if let v = m["learning-rate"] { c.sdp.learningRate = try reader.positive(v, key: "\(context).sdp.learning-rate") }
-            if let v = m["lanczos-steps"] { c.sdp.lanczosSteps = try reader.integer(v, key: "\(context).sdp.lanczos-steps", minimum: 2) }
+            if let v = m["rank"] { c.sdp.rank = try reader.integer(v, key: "\(context).sdp.rank", minimum: 2) }
             if let v = m["time-limit"] { c.sdp.timeLimit = try reader.positive(v, key: "\(context).sdp.time-limit") }
         }
         if let n = map["lp"] {

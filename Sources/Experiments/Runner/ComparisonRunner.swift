@@ -36,7 +36,7 @@ struct ComparisonRunner {
             return "steps=\(a.steps),step=\(step),restarts=\(a.restarts),seed=\(a.seed)"
         case .sdp:
             let s = config.sdp
-            return "iterations=\(s.iterations),lr=\(s.learningRate),lanczos=\(s.lanczosSteps),time=\(s.timeLimit.map { "\($0)" } ?? "none")"
+            return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),time=\(s.timeLimit.map { "\($0)" } ?? "none")"
         case .lp: return "time=\(config.lpTimeLimit.map { "\($0)" } ?? "none")"
         case .grad, .interval: return ""
         }
@@ -156,7 +156,7 @@ struct ComparisonRunner {
         case .grad: return { try GradCertifier().certify(network: $0, center: $1, label: $2, epsilon: eps) }
         case .sdp:
             let s = config.sdp
-            let solver = SDPCertifier(iterations: s.iterations, timeLimit: s.timeLimit, learningRate: s.learningRate, lanczosSteps: s.lanczosSteps)
+            let solver = SDPCertifier(iterations: s.iterations, timeLimit: s.timeLimit, learningRate: s.learningRate, rank: s.rank)
             return { try solver.certify(network: $0, center: $1, label: $2, epsilon: eps) }
         case .pgd: return { _, _, _ in throw CommandError("pgd is not a certifier") }
         }

@@ -1,0 +1,90 @@
+import Foundation
+import LinearAlgebra
+
+/// The outer loop of `SDPCertifier`: projected Adam on the dual function of SDP-cert with its
+/// diagonal part solved exactly,
+///
+/// ```
+/// d(θ) = const'(θ) + max { ⟨Ŝ(θ), P̂⟩ : P̂ ⪰ 0, P̂_00 = 1, P̂_ii ≤ 1 },   θ = (a, b, e),  a, b ≥ 0
+/// ```
+/// (the box multipliers d are 0: the inner problem's diagonal absorbs them). The inner maximum
+/// comes from the mixing method, warm started from the previous step; its maximiser gives a
+/// subgradient of d (`SDPDual.subgradient`), its KKT κ the sound bound (`SDPDual.soundBound`).
+/// The step size is halved whenever the mean of d over a window of iterations rises (d is
+/// nonsmooth, so a fixed step oscillates).
+struct SDPDualMixing {
+    let problem: SDPProblem
+    var iterations = 400
+    var learningRate = 0.003
+    var rank = 16
+    var sweeps = 3
+    var checkEvery = 25
+    var window = 20
+    var deadline: Date?
+    var stopWhenCertified = true
+
+    /// Minimises d from `start`; returns the best sound bound, its multipliers and why it stopped.
+    ///
+    /// - Complexity: per iteration one dense (N+1)² matrix, `sweeps` mixing sweeps
+    ///   (O(nnz · rank) each) and `rank` passes through the weights; per check, one dense
+    ///   eigen-decomposition of size N + 1.
+    func solve(from start: SDPMultipliers) throws -> (bound: Double, multipliers: SDPMultipliers, stop: String) {
+        let p = problem, n = p.size
+        let dual = SDPDual(problem: p)
+        var m = start
+        for i in m.d.indices { m.d[i] = 0 }
+        let layers = (0..<p.layerCount).map { k in (p.block(k).lowerBound + 1)..<(p.block(k).upperBound + 1) }
+        var inner = ElliptopeMaximization()
+        inner.rank = min(rank, n + 1)
+        inner.sweeps = 300
+        var factor: Matrix<Double>? = nil
+        var best = Double.infinity, bestMultipliers = m
+        var adam = AdamState(size: 3 * n)
+        var scale = 1.0, decay = 1.0
+        var windowSum = 0.0, windowCount = 0, previousMean = Double.infinity
+        var stop = "iterations"
+        for iteration in 0...max(iterations, 0) {
+            if iteration > 0, let deadline, Date() >= deadline {
+                stop = "time-limit"
+                break
+            }
+            for i in m.kappa.indices { m.kappa[i] = 0 }
+            let centred = try dual.centred(m)
+            let result = inner.solve(dual.denseMatrix(m, head: centred.head), layers: layers, start: factor)
+            factor = result.v
+            inner.sweeps = sweeps
+            m.kappa = result.kappa
+            let value = centred.constant + result.value
+            if iteration == 0 { scale = max(abs(value), 1).squareRoot() }
+            if iteration % checkEvery == 0 || iteration == iterations {
+                let bound = try dual.soundBound(m)
+                if bound < best {
+                    best = bound
+                    bestMultipliers = m
+                }
+                if best < 0, stopWhenCertified {
+                    stop = "certified"
+                    break
+                }
+            }
+            if iteration == iterations { break }
+            windowSum += value
+            windowCount += 1
+            if windowCount == window {
+                let mean = windowSum / Double(window)
+                if mean > previousMean { decay *= 0.5 }
+                previousMean = mean
+                windowSum = 0
+                windowCount = 0
+            }
+            let gradient = try dual.subgradient(factor: result.v)
+            var flat = m.a + m.b + m.e
+            adam.step(&flat, gradient: gradient, lr: learningRate * scale * decay)
+            m.a = Array(flat[0..<n])
+            m.b = Array(flat[n..<(2 * n)])
+            m.e = Array(flat[(2 * n)...])
+            m.project(inputCount: p.alive[0].count)
+        }
+        return (best, bestMultipliers, stop)
+    }
+}
