@@ -81,6 +81,26 @@ final class Table1CommandTests: XCTestCase {
         XCTAssertEqual(try store.allRows().map { "\($0)" }, rows.map { "\($0)" })
     }
 
+    func testFigure3SplitsPGDMarginsBySDPCertification() throws {
+        let (dir, config) = try makeConfig(points: 6, sdpIterations: 60)
+        let out = dir.appendingPathComponent("out").path
+        let r = try ExperimentsBinary.run(["figure3", "--config", config, "--network", "small", "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("mean margin: SDP-certified"), r.stdout)
+        let csv = try String(contentsOfFile: out + "/figure3.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let store = try ResultStore(path: out + "/store.sqlite")
+        let robust = try store.allRows().filter { $0.method == "pgd" && $0.certified }
+        XCTAssertEqual(csv.count, robust.count, "one CSV line per point PGD does not break")
+        for line in csv {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            XCTAssertGreaterThan(try XCTUnwrap(Double(f[2])), 0, "a robust point has a positive PGD margin")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/figure3.svg"))
+        let missing = try ExperimentsBinary.run(["figure3", "--config", config, "--network", "ghost", "--out", out])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("ghost"), missing.stderr)
+    }
+
     func testShardsMergeIntoTheWholeTable() throws {
         let (dir, config) = try makeConfig(points: 6, sdpIterations: 20, methods: "[pgd, lp]")
         let whole = dir.appendingPathComponent("whole").path

@@ -5,44 +5,6 @@ import LinearAlgebra
 import Networks
 import Training
 
-/// Options every comparison command shares: where results go, which part of the points, how
-/// many at once.
-struct RunOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder for the tables, figures and the store.", valueName: "dir"))
-    var out = "results"
-    @Option(help: ArgumentHelp("The SQLite result store (default: OUT/store.sqlite).", valueName: "file"))
-    var store: String?
-    @Option(help: ArgumentHelp("Use this many points instead of the configuration's (a quick look).", valueName: "n"))
-    var points: Int?
-    @Option(help: ArgumentHelp("Run only shard k of n of the points (merge the stores with `experiments merge`).", valueName: "k/n"))
-    var shard: Shard = .whole
-    @Option(help: "Points certified at once (default: the number of cores).") var workers: Int?
-    @Flag(help: "Do not train networks whose file is missing (their column is left empty).") var noTrain = false
-    @Option(help: ArgumentHelp("Run only these methods (comma-separated), e.g. pgd,lp.", valueName: "list"))
-    var methods: String?
-    @Flag(help: "Compute nothing: render the outputs from what the store already has.") var renderOnly = false
-
-    func validate() throws {
-        if let points, points <= 0 { throw ValidationError("--points must be positive, got \(points)") }
-        if let workers, workers <= 0 { throw ValidationError("--workers must be positive, got \(workers)") }
-        _ = try methodList()
-    }
-
-    /// The methods of --methods, nil when not given.
-    func methodList() throws -> [ComparisonMethod]? {
-        guard let methods else { return nil }
-        return try methods.split(separator: ",").map { text in
-            guard let m = ComparisonMethod(rawValue: String(text)) else {
-                throw ValidationError("--methods: unknown method '\(text)' (known: \(ComparisonMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return m
-        }
-    }
-
-    var storePath: String { store ?? (out as NSString).appendingPathComponent("store.sqlite") }
-    var workerCount: Int { workers ?? ProcessInfo.processInfo.activeProcessorCount }
-}
-
 /// `experiments table1`: paper 1's Table 1 on the networks of experiments.yaml.
 struct Table1Command: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -83,7 +45,7 @@ struct Table1Command: ParsableCommand {
         var columns: [(name: String, subject: ComparisonRunner.Subject?, note: String?, images: ImageSet?)] = []
         for name in names {
             guard let entry = config.network(named: name) else { throw CommandError("table1: no network '\(name)' in \(data.config)") }
-            let (subject, note) = try prepare(entry, config: config, mnist: mnist)
+            let (subject, note) = try prepareSubject(entry, config: config, mnist: mnist, options: options)
             var images: ImageSet? = nil
             if let subject {
                 let variant = try MNISTVariant(inputShape: subject.network.inputShape, networkName: name)
@@ -145,30 +107,6 @@ struct Table1Command: ParsableCommand {
     /// PGD first: the certifiers skip what it breaks.
     func orderForRunning(_ methods: [ComparisonMethod]) -> [ComparisonMethod] {
         methods.filter { $0 == .pgd } + methods.filter { $0 != .pgd }
-    }
-
-    /// The network of an entry, trained from its recipe when the file is missing.
-    func prepare(_ entry: NetworkEntry, config: ExperimentsConfig, mnist: MNIST) throws -> (ComparisonRunner.Subject?, String?) {
-        let file = config.resolve(entry.file)
-        if !FileManager.default.fileExists(atPath: file) {
-            guard let recipeName = entry.recipe, let recipe = config.recipes[recipeName] else {
-                return (nil, "missing: \(entry.file) does not exist and has no recipe")
-            }
-            if options.noTrain || options.renderOnly { return (nil, "missing: \(entry.file) does not exist (--no-train)") }
-            FileHandle.standardError.write(Data("\(entry.name): \(file) is missing; training recipe '\(recipeName)'\n".utf8))
-            let variant = try MNISTVariant(inputShape: recipe.inputShape, networkName: entry.name)
-            var trainer = try Trainer(
-                recipe: recipe, training: try variant.images(mnist, split: .train),
-                validation: try variant.images(mnist, split: .verification))
-            trainer.workers = options.workerCount
-            let folder = (file as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            _ = try trainer.run(output: file, name: entry.name, restart: false)
-        }
-        guard let bytes = FileManager.default.contents(atPath: file) else { throw CommandError("\(file): cannot read") }
-        var network = try ReLUNetwork<Double>.read(from: file)
-        network.name = entry.name
-        return (ComparisonRunner.Subject(name: entry.name, network: network, hash: SHA256.hexDigest(SHA256.digest([UInt8](bytes)))), nil)
     }
 }
 
