@@ -10,25 +10,28 @@ import Networks
 /// M = [0 (A1)ᵀ 0; A1 0 A; 0 Aᵀ 0]            (blocks 1 | d | m)
 /// ```
 /// The inner maximum is bounded through any shift κ: with μ = λ_max(M − diag κ),
-/// `⟨M, P⟩ ≤ Σ_i max(κ_i + μ, 0)` (M ⪯ diag(κ + μ), 0 ≤ P_ii ≤ 1). κ is improved by Adam with
-/// Lanczos eigenvectors from the Gershgorin start; the reported value uses LAPACK's eigenvalue
+/// `⟨M, P⟩ ≤ Σ_i max(κ_i + μ, 0)` (M ⪯ diag(κ + μ), 0 ≤ P_ii ≤ 1). κ comes from the mixing method
+/// (Wang, Chang & Kolter 2017) on the inner maximum; the reported value uses LAPACK's eigenvalue
 /// plus a rounding margin. The bound holds on the whole ε-ball (the input domain is not used).
 public struct GradCertifier: Sendable {
-    /// Optimiser iterations per target.
-    public var iterations: Int
-    /// Adam's step size relative to the start value.
-    public var learningRate: Double
+    /// Columns of the mixing method's factor.
+    public var rank: Int
+    /// Mixing sweeps at most per target.
+    public var sweeps: Int
+    /// Stops the sweeps when the rows move less than this (root-mean-square).
+    public var tolerance: Double
 
-    public init(iterations: Int = 500, learningRate: Double = 0.01) {
-        self.iterations = iterations
-        self.learningRate = learningRate
+    public init(rank: Int = 16, sweeps: Int = 300, tolerance: Double = 1e-5) {
+        self.rank = rank
+        self.sweeps = sweeps
+        self.tolerance = tolerance
     }
 
     /// Certifies the ball of radius ε around `center` (true label `label`).
     ///
     /// - Throws: `CertifierError.unsupported` unless the network has exactly one hidden layer.
-    /// - Complexity: per target, `iterations` Lanczos runs on the (1 + d + m)-square matrix (two
-    ///   passes through W each) and one dense eigen-decomposition.
+    /// - Complexity: per target, up to `sweeps` mixing sweeps (O(d · m · rank) each) and one dense
+    ///   eigen-decomposition of size 1 + d + m.
     public func certify(network: ReLUNetwork<Double>, center: [Double], label: Int, epsilon: Double) throws -> Certificate {
         guard network.layers.count == 2 else {
             throw CertifierError.unsupported(
@@ -45,30 +48,20 @@ public struct GradCertifier: Sendable {
         }
         return Certificate(
             method: "grad", label: label, predicted: argmax(scores), bounds: bounds,
-            seconds: Date().timeIntervalSince(start), status: "iterations")
+            seconds: Date().timeIntervalSince(start), status: "mixing")
     }
 
-    /// A sound upper bound on `max ⟨M, P⟩` for target j.
+    /// A sound upper bound on `max ⟨M, P⟩` for target j: κ from the mixing method's KKT
+    /// conditions (`ElliptopeMaximization`), then `GradMatrix.soundBound` (dense eigenvalue).
     func innerBound(network: ReLUNetwork<Double>, label: Int, target j: Int) throws -> Double {
         let matrix = GradMatrix(network: network, label: label, target: j)
-        let n = matrix.size
-        var kappa = matrix.gershgorin
-        var best = try matrix.soundBound(kappa)
-        var adam = AdamState(size: n)
-        var v = [Double](repeating: 1, count: n)
-        let scale = max(best / Double(n), 1e-6)
-        for iteration in 1...max(iterations, 1) {
-            let eig = try lanczosLargest(dimension: n, steps: 20, start: v) { y in matrix.apply(y, kappa: kappa) }
-            v = eig.vector
-            let mu = eig.value
-            var active = 0.0
-            for k in kappa where k + mu > 0 { active += 1 }
-            let gradient = (0..<n).map { (kappa[$0] + mu > 0 ? 1 : 0) - active * v[$0] * v[$0] }
-            let decay = 1 - 0.9 * Double(iteration - 1) / Double(max(iterations - 1, 1))
-            adam.step(&kappa, gradient: gradient, lr: learningRate * scale * decay)
-            if iteration % 100 == 0 || iteration == iterations { best = min(best, try matrix.soundBound(kappa)) }
-        }
-        return best
+        var inner = ElliptopeMaximization()
+        inner.rank = rank
+        inner.sweeps = sweeps
+        inner.tolerance = tolerance
+        let d = matrix.d, n = matrix.size
+        let result = inner.solve(matrix.dense(), layers: [1..<(1 + d), (1 + d)..<n])
+        return try matrix.soundBound(result.kappa)
     }
 }
 

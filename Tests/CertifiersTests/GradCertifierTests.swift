@@ -42,7 +42,7 @@ final class GradCertifierTests: XCTestCase {
                 let g = GradMatrix(network: net, label: 0, target: j)
                 let exact = bruteForce(g)
                 let start = try g.soundBound(g.gershgorin)
-                let optimised = try GradCertifier(iterations: 300).innerBound(network: net, label: 0, target: j)
+                let optimised = try GradCertifier().innerBound(network: net, label: 0, target: j)
                 XCTAssertGreaterThanOrEqual(optimised / 4, exact - 1e-9, "seed \(seed) target \(j)")
                 XCTAssertLessThanOrEqual(optimised, start + 1e-12)
                 XCTAssertLessThan(optimised, start - 1e-3, "the optimiser should improve on Gershgorin")
@@ -56,7 +56,7 @@ final class GradCertifierTests: XCTestCase {
             let net = try tinyNetwork(seed: seed)
             let x = (0..<4).map { _ in rng.unitInterval() }
             let eps = 0.2
-            let certificate = try GradCertifier(iterations: 200).certify(network: net, center: x, label: 0, epsilon: eps)
+            let certificate = try GradCertifier().certify(network: net, center: x, label: 0, epsilon: eps)
             for _ in 0..<500 {
                 let p = x.map { min(max($0 + (2 * rng.unitInterval() - 1) * eps, 0), 1) }
                 let s = try net.scores(p)
