@@ -11,14 +11,15 @@ import Networks
 /// ```
 /// The inner maximum is a max-cut-like SDP solved by the mixing method (`ElliptopeMaximization`,
 /// a few warm-started sweeps per step, rank 16); its maximiser gives a subgradient of d, and
-/// projected Adam with a step halved whenever the dual value rises moves θ (`SDPDualMixing`).
-/// The start θ = 0 gives exactly the interval certificate.
+/// projected Adam with a step halved whenever the dual value rises moves θ (`SDPDualMixing`);
+/// unless already certified, L-BFGS then polishes θ (`SDPDualLBFGS`). The start θ = 0 gives
+/// exactly the interval certificate.
 ///
 /// The reported bound is only ever `SDPDual.soundBound`: κ from the inner solver's KKT
 /// conditions, a dense eigen-decomposition and rounding margins, valid whatever the optimiser
 /// did. Early stop per target once that bound is negative.
 public struct SDPCertifier: Sendable {
-    /// Outer iterations per target at most.
+    /// Adam iterations per target at most.
     public var iterations: Int
     /// Seconds per point at most (checked between iterations).
     public var timeLimit: Double?
@@ -30,11 +31,16 @@ public struct SDPCertifier: Sendable {
     public var sweeps: Int
     /// A sound bound is computed every this many iterations (and at the end).
     public var checkEvery: Int
+    /// L-BFGS iterations of the polishing phase after the Adam phase (0: none).
+    public var polishIterations: Int
+    /// Seconds the polishing phase may take per target.
+    public var polishSeconds: Double = 3
 
     public init(
-        iterations: Int = 400, timeLimit: Double? = nil, learningRate: Double = 0.003, rank: Int = 16, sweeps: Int = 3,
-        checkEvery: Int = 25
+        iterations: Int = 200, timeLimit: Double? = nil, learningRate: Double = 0.003, rank: Int = 16, sweeps: Int = 3,
+        checkEvery: Int = 25, polishIterations: Int = 200
     ) {
+        self.polishIterations = polishIterations
         self.iterations = iterations
         self.timeLimit = timeLimit
         self.learningRate = learningRate
@@ -94,6 +100,16 @@ public struct SDPCertifier: Sendable {
         outer.deadline = deadline
         outer.stopWhenCertified = stopWhenCertified
         let result = try outer.solve(from: SDPMultipliers(size: problem.size))
-        return (result.bound, result.stop)
+        if result.stop == "certified" || polishIterations == 0 || result.stop == "time-limit" {
+            return (result.bound, result.stop)
+        }
+        var polish = SDPDualLBFGS(problem: problem)
+        polish.iterations = polishIterations
+        polish.rank = rank
+        let cap = Date().addingTimeInterval(polishSeconds)
+        polish.deadline = deadline.map { min($0, cap) } ?? cap
+        let polished = try polish.solve(from: result.multipliers)
+        let bound = min(result.bound, polished.bound)
+        return (bound, bound < 0 ? "certified" : "iterations")
     }
 }

@@ -12,6 +12,8 @@ public struct LBFGS: Sendable {
     public var maxIterations: Int
     /// Stops when ‖∇f‖_∞ ≤ this.
     public var gradientTolerance: Double
+    /// Step halvings per line search before it gives up.
+    public var maxHalvings = 40
 
     public init(memory: Int = 10, maxIterations: Int = 500, gradientTolerance: Double = 1e-8) {
         self.memory = memory
@@ -71,7 +73,7 @@ public struct LBFGS: Sendable {
             var step = 1.0
             var accepted = false
             var trial = x, trialValue = value, trialGradient = gradient
-            for _ in 0..<40 {
+            for _ in 0..<maxHalvings {
                 for i in 0..<n { trial[i] = x[i] + step * direction[i] }
                 (trialValue, trialGradient) = try f(trial)
                 evaluations += 1
@@ -81,7 +83,13 @@ public struct LBFGS: Sendable {
                 }
                 step *= 0.5
             }
-            if !accepted { break }
+            if !accepted {
+                // No decrease along this direction (noise or a kink): forget the curvature pairs
+                // and retry from steepest descent once before giving up.
+                if ss.isEmpty { break }
+                ss.removeAll(); ys.removeAll(); rhos.removeAll()
+                continue
+            }
             var s = [Double](repeating: 0, count: n), y = s
             for i in 0..<n {
                 s[i] = trial[i] - x[i]

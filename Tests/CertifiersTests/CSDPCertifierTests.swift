@@ -50,15 +50,16 @@ final class SDPReferenceTests: XCTestCase {
     }
 
     /// The fast solver approaches the interior-point optimum on the small fixtures: never below
-    /// it, and (measured) within 5 % relative after 3000 iterations — NOT the 1e-4 the certifier
-    /// issue asks for; the subgradient outer loop converges slowly at high accuracy.
+    /// it, and (measured) within 5 % relative after 3000 Adam iterations and the L-BFGS polish — NOT
+    /// the 1e-4 the certifier issue asks for: where the dual function has kinks near the optimum,
+    /// the polish stops early and the subgradient phase converges slowly.
     func testFastSolverAgreesWithTheReference() throws {
         var worst = 0.0
         for c in try FixtureCase.sdpCases() {
             let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
             for (key, reference) in try XCTUnwrap(c.sdp) {
                 let j = Int(key)!
-                let fast = try SDPCertifier(iterations: 3000, rank: 8).certifyTarget(
+                let fast = try SDPCertifier(iterations: 3000, rank: 8, polishIterations: 300).certifyTarget(
                     network: net, center: c.center, label: c.label, target: j, epsilon: c.eps, stopWhenCertified: false)
                 let scale = max(1, abs(reference))
                 worst = max(worst, (fast - reference) / scale)

@@ -38,7 +38,8 @@ struct ComparisonRunner {
             let s = config.sdp
             return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),time=\(s.timeLimit.map { "\($0)" } ?? "none")"
         case .lp: return "time=\(config.lpTimeLimit.map { "\($0)" } ?? "none")"
-        case .grad, .interval: return ""
+        case .grad: return "solver=mixing,rank=16,sweeps=300"
+        case .interval: return ""
         }
     }
 
