@@ -68,7 +68,8 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "Radius ε of the ℓ∞ ball.") var eps: Double
     @Option(help: "Seconds a solver may spend per target (lp).") var timeLimit: Double?
     @Option(help: "Output: jsonl or table.") var format: Format = .jsonl
-    @Option(help: "sdp: outer iterations per target.") var sdpIterations: Int = 400
+    @Option(help: "sdp: Adam iterations per target.") var sdpIterations: Int = 200
+    @Option(help: "sdp: L-BFGS polishing iterations per target (at most 3 s).") var sdpPolish: Int = 200
     @Option(help: "sdp: Adam step size (times √|start bound|; halved when the dual value rises).") var sdpLearningRate: Double = 0.003
     @Option(help: "sdp: columns of the inner mixing solver's factor.") var sdpRank: Int = 16
     @Option(help: "BLAS threads (certifiers do many small products: 1 is fastest).") var threads: Int = 1
@@ -97,7 +98,7 @@ struct CertifyCommand: ParsableCommand {
         for (done, index) in indices.enumerated() {
             let x: Matrix<Double> = try images.inputs([index])
             let label = images.labels[index]
-            let sdp = SDPCertifier(iterations: sdpIterations, learningRate: sdpLearningRate, rank: sdpRank)
+            let sdp = SDPCertifier(iterations: sdpIterations, learningRate: sdpLearningRate, rank: sdpRank, polishIterations: sdpPolish)
             let certificate = try method.certify(net, x.elements, label, eps, timeLimit: timeLimit, sdp: sdp)
             if certificate.certified { certified += 1 }
             switch format {

@@ -14,7 +14,7 @@ import Yams
 ///     seed: 0
 ///     methods: [pgd, sdp, lp, grad]
 ///     attack: {steps: 40, step-size: 0.025, restarts: 10}
-///     sdp: {iterations: 400, learning-rate: 0.003, rank: 16, time-limit: 600}
+///     sdp: {iterations: 200, learning-rate: 0.003, rank: 16, polish-iterations: 200, time-limit: 600}
 ///     lp: {time-limit: 60}
 /// ```
 public struct ComparisonConfig: Equatable, Sendable {
@@ -42,9 +42,11 @@ public struct ComparisonConfig: Equatable, Sendable {
 
     /// Options of the first-order SDP solver.
     public struct SDPSettings: Equatable, Sendable {
-        public var iterations = 400
+        public var iterations = 200
         public var learningRate = 0.003
         public var rank = 16
+        /// L-BFGS iterations after the Adam phase.
+        public var polishIterations = 200
         /// Seconds per point (nil: none).
         public var timeLimit: Double? = 600
     }
@@ -90,9 +92,10 @@ public struct ComparisonConfig: Equatable, Sendable {
         }
         if let n = map["sdp"] {
             let m = try reader.mapping(
-                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "rank", "time-limit"])
+                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "rank", "polish-iterations", "time-limit"])
             if let v = m["iterations"] { c.sdp.iterations = try reader.integer(v, key: "\(context).sdp.iterations") }
             if let v = m["learning-rate"] { c.sdp.learningRate = try reader.positive(v, key: "\(context).sdp.learning-rate") }
+            if let v = m["polish-iterations"] { c.sdp.polishIterations = try reader.integer(v, key: "\(context).sdp.polish-iterations", minimum: 0) }
             if let v = m["rank"] { c.sdp.rank = try reader.integer(v, key: "\(context).sdp.rank", minimum: 2) }
             if let v = m["time-limit"] { c.sdp.timeLimit = try reader.positive(v, key: "\(context).sdp.time-limit") }
         }
