@@ -25,10 +25,7 @@ struct Figure3Command: ParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() throws {
-        BLASThreads.count = 1
-        let config = try ExperimentsConfig.load(path: data.config)
-        var settings = config.table1
-        if let points = options.points { settings.points = points }
+        let (config, settings) = try options.prepare(data)
         guard let entry = config.network(named: network) else {
             throw CommandError("figure3: no network '\(network)' in \(data.config) (known: \(config.networks.map(\.name).joined(separator: ", ")))")
         }

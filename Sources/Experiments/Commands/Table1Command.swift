@@ -32,10 +32,7 @@ struct Table1Command: ParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() throws {
-        BLASThreads.count = 1
-        let config = try ExperimentsConfig.load(path: data.config)
-        var settings = config.table1
-        if let points = options.points { settings.points = points }
+        let (config, settings) = try options.prepare(data)
         let toRun = Set(try options.methodList() ?? settings.methods)
         let store = try ResultStore(path: options.storePath)
         let interruption = Interruption()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 
 /// Options every comparison command shares: where results go, which part of the points, how
 /// many at once.
@@ -33,6 +34,16 @@ struct RunOptions: ParsableArguments {
             }
             return m
         }
+    }
+
+    /// The configuration and its Table 1 comparison with --points applied; one BLAS thread (the
+    /// runs are parallel over points).
+    func prepare(_ data: DataOptions) throws -> (ExperimentsConfig, ComparisonConfig) {
+        BLASThreads.count = 1
+        let config = try ExperimentsConfig.load(path: data.config)
+        var settings = config.table1
+        if let points { settings.points = points }
+        return (config, settings)
     }
 
     var storePath: String { store ?? (out as NSString).appendingPathComponent("store.sqlite") }
