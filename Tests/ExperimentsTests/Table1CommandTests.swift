@@ -127,9 +127,9 @@ final class Table1CommandTests: XCTestCase {
     }
 
     func testCtrlCStopsCleanlyAndTheRunResumes() throws {
-        // ε = 0.03: SDP-cert (300 iterations) certifies few of these points, so most targets run their budget
-        // (several seconds per point).
-        let (dir, config) = try makeConfig(points: 12, sdpIterations: 300, methods: "[pgd, sdp]", eps: 0.03)
+        // 30 points at ε = 0.03: each SDP point takes a fraction of a second or more, so when the
+        // first one is stored most are still to do.
+        let (dir, config) = try makeConfig(points: 30, sdpIterations: 300, methods: "[pgd, sdp]", eps: 0.03)
         let out = dir.appendingPathComponent("out").path
         let binary = TestPaths.products.appendingPathComponent("experiments")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("experiments binary not built") }
@@ -139,18 +139,26 @@ final class Table1CommandTests: XCTestCase {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: 3)
+        // Interrupt as soon as the first SDP point is stored (the others are still to do).
+        let storePath = out + "/store.sqlite"
+        let started = Date()
+        while process.isRunning, Date().timeIntervalSince(started) < 120 {
+            Thread.sleep(forTimeInterval: 0.05)
+            guard FileManager.default.fileExists(atPath: storePath),
+                  let rows = try? ResultStore(path: storePath).allRows() else { continue }
+            if rows.contains(where: { $0.method == "sdp" && !$0.status.hasPrefix("skipped") }) { break }
+        }
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 130)
         let store = try ResultStore(path: out + "/store.sqlite")
         let before = try store.allRows().filter { $0.method == "sdp" }.count
-        XCTAssertEqual(try store.allRows().filter { $0.method == "pgd" }.count, 12)
-        XCTAssertLessThan(before, 12, "the run finished before Ctrl-C; the test needs a slower configuration")
+        XCTAssertEqual(try store.allRows().filter { $0.method == "pgd" }.count, 30)
+        XCTAssertLessThan(before, 30, "the run finished before Ctrl-C; the test needs a slower configuration")
         let resumed = try ExperimentsBinary.run(["table1", "--config", config, "--out", out])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertEqual(try store.allRows().filter { $0.method == "sdp" }.count, 12)
+        XCTAssertEqual(try store.allRows().filter { $0.method == "sdp" }.count, 30)
         // Only the missing points were computed.
-        XCTAssertTrue(resumed.stderr.contains("small sdp: \(12 - before)/\(12 - before)"), resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("small sdp: \(30 - before)/\(30 - before)"), resumed.stderr)
     }
 }
