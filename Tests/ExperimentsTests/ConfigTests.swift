@@ -4,6 +4,15 @@ import XCTest
 @testable import Experiments
 
 final class ConfigTests: XCTestCase {
+    /// Each text fails to parse with an error that starts with its message (file:line: key …).
+    func assertParseErrors(_ cases: [(String, String)], file: StaticString = #filePath, line: UInt = #line) {
+        for (text, message) in cases {
+            XCTAssertThrowsError(try ExperimentsConfig.parse(text, path: "f.yaml"), text, file: file, line: line) { error in
+                XCTAssertTrue("\(error)".hasPrefix(message), "got '\(error)', expected '\(message)'", file: file, line: line)
+            }
+        }
+    }
+
     func testRepositoryConfigParses() throws {
         let path = TestPaths.inRepository("experiments.yaml")
         let config = try ExperimentsConfig.load(path: path)
@@ -47,11 +56,7 @@ final class ConfigTests: XCTestCase {
             ("experiments:\n  table1: {networks: [nope]}\n", "f.yaml:2: experiments.table1.networks: 'nope' is not a network of this file"),
             ("experiments:\n  tabel1: {}\n", "f.yaml:2: experiments: unknown key 'tabel1'"),
         ]
-        for (text, message) in bad {
-            XCTAssertThrowsError(try ExperimentsConfig.parse(text, path: "f.yaml"), text) { error in
-                XCTAssertTrue("\(error)".hasPrefix(message), "got '\(error)', expected '\(message)'")
-            }
-        }
+        assertParseErrors(bad)
     }
 
     func testRecipeErrors() {
@@ -64,11 +69,7 @@ final class ConfigTests: XCTestCase {
             ("recipes:\n  a: {kind: pgd, optimiser: adam}\n", "f.yaml:2: recipes.a: unknown key 'optimiser'"),
             ("networks:\n  - {name: n, file: f.h5, recipe: b}\n", "f.yaml:2: networks[0].recipe 'b' is not defined under recipes"),
         ]
-        for (text, message) in cases {
-            XCTAssertThrowsError(try ExperimentsConfig.parse(text, path: "f.yaml"), text) { error in
-                XCTAssertTrue("\(error)".hasPrefix(message), "got '\(error)', expected '\(message)'")
-            }
-        }
+        assertParseErrors(cases)
     }
 
     func testErrorsNameLineAndKey() {
@@ -81,11 +82,7 @@ final class ConfigTests: XCTestCase {
             ("networks:\n  - name: [1]\n    file: x\n", "f.yaml:2: networks[0].name must be a non-empty string"),
             ("networks: [\n", "f.yaml: not valid YAML"),
         ]
-        for (text, message) in cases {
-            XCTAssertThrowsError(try ExperimentsConfig.parse(text, path: "f.yaml"), text) { error in
-                XCTAssertTrue("\(error)".hasPrefix(message), "got '\(error)', expected '\(message)'")
-            }
-        }
+        assertParseErrors(cases)
     }
 
     func testRelativePathsResolveAgainstTheConfigFolder() throws {
