@@ -176,17 +176,20 @@ struct SDPDual {
         return total
     }
 
-    /// A sound upper bound on the SDP value (and so on the worst-case margin): μ from LAPACK's
-    /// dense eigen-decomposition plus a margin for the rounding of forming and decomposing the
-    /// matrix (Weyl: |Δλ| ≤ ‖ΔA‖_F), and rounding allowances for `const'` and the final sum.
+    /// A sound upper bound on the SDP value (and so on the worst-case margin): a rigorous upper
+    /// bound μ on λ_max(Ŝ − diag κ), plus a margin for the rounding of forming the matrix
+    /// (Weyl: |Δλ| ≤ ‖ΔA‖_F), and rounding allowances for `const'` and the final sum.
     ///
-    /// - Complexity: one dense `syevr` of size N + 1 (largest eigenvalue only).
+    /// μ is `Matrix.largestEigenvalueUpperBound`: a Lanczos estimate certified by a Cholesky
+    /// factorisation of `δI − (Ŝ − diag κ)` just above it, or LAPACK's dense eigenvalue plus its
+    /// backward-error margin when that fails.
+    ///
+    /// - Complexity: one or two dense Cholesky factorisations of size N + 1 (n³/3 each), and one
+    ///   `syevr` (largest eigenvalue only) when they fail.
     func soundBound(_ m: SDPMultipliers) throws -> Double {
         let c = try centred(m)
         let a = denseMatrix(m, head: c.head)
-        let top = try a.symmetricEigen(.largest, vectors: false).values[0]
         let frobenius = (a.elements.reduce(0) { $0 + $1 * $1 }).squareRoot()
-        let n = Double(a.rows)
         let u = Double.ulpOfOne / 2
         // The head's entries are long sums: their rounding error is at most γ · (sum of
         // magnitudes); it enters the first row and column (times r), so ‖ΔA‖_F ≤ √2 ‖γ r ⊙ headMagnitude‖.
@@ -196,9 +199,9 @@ struct SDPDual {
             let entry = longest * u * problem.scale[i] * c.headMagnitude[i]
             headError += 2 * entry * entry
         }
-        // Forming the other entries: a few roundings each; LAPACK syevr: backward error O(n u ‖A‖).
-        let margin = (16 * n + 64) * u * frobenius + 2 * headError.squareRoot()
-        let mu = top + margin
+        // Forming the other entries: a few roundings each.
+        let forming = 8 * u * frobenius + 2 * headError.squareRoot()
+        let mu = try a.largestEigenvalueUpperBound() + forming
         let value = bound(constant: c.constant, kappa: m.kappa, mu: mu)
         var magnitude = abs(c.constant) + abs(mu)
         for k in m.kappa { magnitude += abs(k) + abs(mu) }

@@ -25,9 +25,14 @@ struct SDPDualMixing {
 
     /// Minimises d from `start`; returns the best sound bound, its multipliers and why it stopped.
     ///
+    /// Sound bounds (`SDPDual.soundBound`, a dense factorisation each) are computed only at the
+    /// start, where the running estimate of d is negative (at most every `checkEvery / 5`
+    /// iterations, to stop once certified), and at the end for the multipliers of the best
+    /// estimate.
+    ///
     /// - Complexity: per iteration one dense (N+1)² matrix, `sweeps` mixing sweeps
-    ///   (O(nnz · rank) each) and `rank` passes through the weights; per check, one dense
-    ///   eigen-decomposition of size N + 1.
+    ///   (O(nnz · rank) each) and `rank` passes through the weights; per check, one or two dense
+    ///   Cholesky factorisations of size N + 1 (an eigen-decomposition when they fail).
     func solve(from start: SDPMultipliers) throws -> (bound: Double, multipliers: SDPMultipliers, stop: String) {
         let p = problem, n = p.size
         let dual = SDPDual(problem: p)
@@ -39,10 +44,21 @@ struct SDPDualMixing {
         inner.sweeps = 300
         var factor: Matrix<Double>? = nil
         var best = Double.infinity, bestMultipliers = m
+        // The best dual value estimate (the inner maximum is only approximate: a sound bound is
+        // computed for it at the end) and the iteration of the last sound check.
+        var bestEstimate = Double.infinity, bestEstimateMultipliers = m
+        var lastCheck = -checkEvery
         var adam = AdamState(size: 3 * n)
         var scale = 1.0, decay = 1.0
         var windowSum = 0.0, windowCount = 0, previousMean = Double.infinity
         var stop = "iterations"
+        func check(_ candidate: SDPMultipliers) throws {
+            let bound = try dual.soundBound(candidate)
+            if bound < best {
+                best = bound
+                bestMultipliers = candidate
+            }
+        }
         for iteration in 0...max(iterations, 0) {
             if iteration > 0, let deadline, Date() >= deadline {
                 stop = "time-limit"
@@ -55,14 +71,20 @@ struct SDPDualMixing {
             inner.sweeps = sweeps
             m.kappa = result.kappa
             let value = centred.constant + result.value
-            if iteration == 0 { scale = max(abs(value), 1).squareRoot() }
-            if iteration % checkEvery == 0 || iteration == iterations {
-                let bound = try dual.soundBound(m)
-                if bound < best {
-                    best = bound
-                    bestMultipliers = m
-                }
-                if best < 0, stopWhenCertified {
+            if iteration == 0 {
+                scale = max(abs(value), 1).squareRoot()
+                try check(m)
+            }
+            if value < bestEstimate {
+                bestEstimate = value
+                bestEstimateMultipliers = m
+            }
+            // A sound check (a dense factorisation) only where it may certify: the estimate is
+            // negative, at most once every checkEvery / 5 iterations.
+            if stopWhenCertified, value < 0, iteration - lastCheck >= max(checkEvery / 5, 1) {
+                lastCheck = iteration
+                try check(m)
+                if best < 0 {
                     stop = "certified"
                     break
                 }
@@ -84,6 +106,18 @@ struct SDPDualMixing {
             m.b = Array(flat[n..<(2 * n)])
             m.e = Array(flat[(2 * n)...])
             m.project(inputCount: p.alive[0].count)
+        }
+        if stop != "certified" {
+            // The sound bound at the best estimate, its inner problem solved more accurately.
+            var candidate = bestEstimateMultipliers
+            for i in candidate.kappa.indices { candidate.kappa[i] = 0 }
+            let centred = try dual.centred(candidate)
+            var final = inner
+            final.sweeps = 50
+            let result = final.solve(dual.denseMatrix(candidate, head: centred.head), layers: layers, start: factor)
+            candidate.kappa = result.kappa
+            try check(candidate)
+            if best < 0 { stop = "certified" }
         }
         return (best, bestMultipliers, stop)
     }

@@ -29,6 +29,9 @@ public struct BLASKernels<Scalar>: Sendable {
     let syevr: @Sendable (
         Bool, Int, UnsafeMutablePointer<Scalar>, ClosedRange<Int>?, UnsafeMutablePointer<Scalar>,
         UnsafeMutablePointer<Scalar>, Int, UnsafeMutablePointer<Int32>) -> (info: Int32, found: Int)
+    /// LAPACK `potrf` on a row-major symmetric matrix (upper triangle read and overwritten by R
+    /// with A = RᵀR): n, A → info (> 0: the leading minor of that order is not positive).
+    let potrf: @Sendable (Int, UnsafeMutablePointer<Scalar>) -> Int32
 }
 
 @inline(__always)
@@ -60,6 +63,9 @@ extension Float: BLASScalar {
                 Int32(n), 0, 0, Int32(range?.lowerBound ?? 0),
                 Int32(range?.upperBound ?? 0), 0, &found, w, z, Int32(ldz), isuppz)
             return (info, Int(found))
+        },
+        potrf: { n, a in
+            LAPACKE_spotrf(clapacke_row_major(), CChar(UInt8(ascii: "U")), Int32(n), a, Int32(n))
         })
 }
 
@@ -83,5 +89,8 @@ extension Double: BLASScalar {
                 Int32(n), 0, 0, Int32(range?.lowerBound ?? 0),
                 Int32(range?.upperBound ?? 0), 0, &found, w, z, Int32(ldz), isuppz)
             return (info, Int(found))
+        },
+        potrf: { n, a in
+            LAPACKE_dpotrf(clapacke_row_major(), CChar(UInt8(ascii: "U")), Int32(n), a, Int32(n))
         })
 }
