@@ -14,7 +14,8 @@ import LinearAlgebra
 /// S is layered as SDP-cert's matrix is: row 0 couples to every row, and a row of layer k only
 /// to layers k − 1 and k + 1 (and itself), so a sweep touches only those blocks.
 struct ElliptopeMaximization {
-    /// Columns of V (Barvinok–Pataki: ⌈√(2n)⌉ + 1 suffices for a global optimum).
+    /// Columns of V (Barvinok–Pataki: ⌈√(2n)⌉ + 1 suffices for a global optimum), rounded up to
+    /// a multiple of 4.
     var rank: Int?
     /// Sweeps at most.
     var sweeps = 300
@@ -29,7 +30,8 @@ struct ElliptopeMaximization {
     /// - Complexity: per sweep O(nnz(S) · rank) where nnz counts the coupled blocks.
     func solve(_ s: Matrix<Double>, layers: [Range<Int>], start: Matrix<Double>? = nil) -> (kappa: [Double], value: Double, v: Matrix<Double>) {
         let n = s.rows
-        let r = rank ?? Int((2 * Double(n)).squareRoot().rounded(.up)) + 1
+        // Rounded up to a multiple of 4 for the vectorised sweep (more columns never hurt).
+        let r = ((rank ?? Int((2 * Double(n)).squareRoot().rounded(.up)) + 1) + 3) / 4 * 4
         var v = start.flatMap { $0.columns == r && $0.rows == n ? $0 : nil } ?? Matrix<Double>(rows: n, columns: r)
         if start == nil || start!.columns != r || start!.rows != n {
             var rng = SplitMix64(seed: seed)
@@ -56,47 +58,59 @@ struct ElliptopeMaximization {
         let ranges = (0..<n).map(coupled)
         var kappa = [Double](repeating: 0, count: n)
         var g = [Double](repeating: 0, count: r)
+        // g = Σ_j S_ij v_j in chunks of four columns (r is a multiple of 4).
+        let chunks = r / 4
+        var accumulator = [SIMD4<Double>](repeating: .zero, count: chunks)
         s.elements.withUnsafeBufferPointer { sp in
             v.elements.withUnsafeMutableBufferPointer { vp in
-                for _ in 0..<sweeps {
-                    var moved = 0.0
-                    for i in 0..<n {
-                        for c in 0..<r { g[c] = 0 }
-                        let row = i * n
-                        for range in ranges[i] {
-                            for j in range {
-                                let sij = sp[row + j]
-                                if sij == 0 { continue }
-                                let vj = j * r
-                                for c in 0..<r { g[c] += sij * vp[vj + c] }
+                accumulator.withUnsafeMutableBufferPointer { acc in
+                    let vraw = UnsafeRawPointer(vp.baseAddress!)
+                    for _ in 0..<sweeps {
+                        var moved = 0.0
+                        for i in 0..<n {
+                            for q in 0..<chunks { acc[q] = .zero }
+                            let row = i * n
+                            for range in ranges[i] {
+                                for j in range {
+                                    let sij = sp[row + j]
+                                    if sij == 0 { continue }
+                                    let base = j * r * MemoryLayout<Double>.stride
+                                    for q in 0..<chunks {
+                                        acc[q] += sij * vraw.loadUnaligned(
+                                            fromByteOffset: base + 4 * q * MemoryLayout<Double>.stride, as: SIMD4<Double>.self)
+                                    }
+                                }
                             }
-                        }
-                        var gnorm = 0.0
-                        for c in 0..<r { gnorm += g[c] * g[c] }
-                        gnorm = gnorm.squareRoot()
-                        let sii = sp[row + i]
-                        let vi = i * r
-                        var change = 0.0
-                        if i == 0 || sii >= 0 || gnorm >= -sii {
-                            kappa[i] = gnorm + sii
-                            if gnorm > 0 {
+                            for q in 0..<chunks {
+                                for t in 0..<4 { g[4 * q + t] = acc[q][t] }
+                            }
+                            var gnorm = 0.0
+                            for c in 0..<r { gnorm += g[c] * g[c] }
+                            gnorm = gnorm.squareRoot()
+                            let sii = sp[row + i]
+                            let vi = i * r
+                            var change = 0.0
+                            if i == 0 || sii >= 0 || gnorm >= -sii {
+                                kappa[i] = gnorm + sii
+                                if gnorm > 0 {
+                                    for c in 0..<r {
+                                        let new = g[c] / gnorm
+                                        change += (new - vp[vi + c]) * (new - vp[vi + c])
+                                        vp[vi + c] = new
+                                    }
+                                }
+                            } else {
+                                kappa[i] = 0
                                 for c in 0..<r {
-                                    let new = g[c] / gnorm
+                                    let new = -g[c] / sii
                                     change += (new - vp[vi + c]) * (new - vp[vi + c])
                                     vp[vi + c] = new
                                 }
                             }
-                        } else {
-                            kappa[i] = 0
-                            for c in 0..<r {
-                                let new = -g[c] / sii
-                                change += (new - vp[vi + c]) * (new - vp[vi + c])
-                                vp[vi + c] = new
-                            }
+                            moved += change
                         }
-                        moved += change
+                        if (moved / Double(n)).squareRoot() < tolerance { break }
                     }
-                    if (moved / Double(n)).squareRoot() < tolerance { break }
                 }
             }
         }

@@ -26,8 +26,8 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "Radius ε.") var eps = 0.02
     @Option(help: "Iteration budgets of the fast solver, comma-separated.") var budgets = "100,400,1600"
     @Flag(help: "Skip CSDP (slow).") var skipCsdp = false
-    @Option(help: "Adam step size of the fast solver (times √|start bound|).") var learningRate = 0.003
-    @Option(help: "Columns of the fast solver's inner factor.") var rank = 16
+    @Option(help: "Adam step size of the fast solver (times √|start bound|).") var learningRate = SDPCertifier().learningRate
+    @Option(help: "Columns of the fast solver's inner factor.") var rank = SDPCertifier().rank
     @OptionGroup var data: DataOptions
 
     func run() throws {

@@ -68,10 +68,10 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "Radius ε of the ℓ∞ ball.") var eps: Double
     @Option(help: "Seconds a solver may spend per target (lp).") var timeLimit: Double?
     @Option(help: "Output: jsonl or table.") var format: Format = .jsonl
-    @Option(help: "sdp: Adam iterations per target.") var sdpIterations: Int = 200
-    @Option(help: "sdp: L-BFGS polishing iterations per target (at most 3 s).") var sdpPolish: Int = 200
-    @Option(help: "sdp: Adam step size (times √|start bound|; halved when the dual value rises).") var sdpLearningRate: Double = 0.003
-    @Option(help: "sdp: columns of the inner mixing solver's factor.") var sdpRank: Int = 16
+    @Option(help: "sdp: Adam iterations per target.") var sdpIterations: Int = SDPCertifier().iterations
+    @Option(help: "sdp: L-BFGS polishing iterations per target (at most 3 s).") var sdpPolish: Int = SDPCertifier().polishIterations
+    @Option(help: "sdp: Adam step size (times √|start bound|; halved when the dual value rises).") var sdpLearningRate: Double = SDPCertifier().learningRate
+    @Option(help: "sdp: columns of the inner mixing solver's factor.") var sdpRank: Int = SDPCertifier().rank
     @Option(help: "BLAS threads (certifiers do many small products: 1 is fastest).") var threads: Int = 1
 
     @OptionGroup var points: PointOptions

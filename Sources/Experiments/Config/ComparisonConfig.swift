@@ -1,3 +1,4 @@
+import Certifiers
 import Datasets
 import Yams
 
@@ -42,11 +43,11 @@ public struct ComparisonConfig: Equatable, Sendable {
 
     /// Options of the first-order SDP solver.
     public struct SDPSettings: Equatable, Sendable {
-        public var iterations = 200
-        public var learningRate = 0.003
-        public var rank = 16
+        public var iterations = SDPCertifier().iterations
+        public var learningRate = SDPCertifier().learningRate
+        public var rank = SDPCertifier().rank
         /// L-BFGS iterations after the Adam phase.
-        public var polishIterations = 200
+        public var polishIterations = SDPCertifier().polishIterations
         /// Seconds per point (nil: none).
         public var timeLimit: Double? = 600
     }
