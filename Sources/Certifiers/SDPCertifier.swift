@@ -35,11 +35,16 @@ public struct SDPCertifier: Sendable {
     public var polishIterations: Int
     /// Seconds the polishing phase may take per target.
     public var polishSeconds: Double = 3
+    /// Stop solving a point's SDPs once one target ends uncertified (the point cannot be
+    /// certified any more): targets are taken hardest first (largest clean margin), and those not
+    /// solved report their interval bound (sound, looser) with status `not-attempted`.
+    public var failFast = false
 
     public init(
-        iterations: Int = 200, timeLimit: Double? = nil, learningRate: Double = 0.003, rank: Int = 16, sweeps: Int = 3,
-        checkEvery: Int = 25, polishIterations: Int = 200
+        iterations: Int = 1000, timeLimit: Double? = nil, learningRate: Double = 0.001, rank: Int = 8, sweeps: Int = 3,
+        checkEvery: Int = 25, polishIterations: Int = 200, failFast: Bool = false
     ) {
+        self.failFast = failFast
         self.polishIterations = polishIterations
         self.iterations = iterations
         self.timeLimit = timeLimit
@@ -52,8 +57,9 @@ public struct SDPCertifier: Sendable {
     /// Certifies the ball of radius ε around `center` (true label `label`).
     ///
     /// Stops early for a target once its sound bound is negative (certified) — other targets
-    /// still get their own bounds — and reports per target the gap between the sound bound and
-    /// the best primal value known (the margin of the clean point, a feasible rank-1 P).
+    /// still get their own bounds (unless `failFast`) — and reports per target the gap between
+    /// the sound bound and the best primal value known (the margin of the clean point, a feasible
+    /// rank-1 P).
     /// - Complexity: per target, `iterations` outer steps (each `sweeps` mixing sweeps, O(nnz · rank))
     ///   and one dense eigen-decomposition of size N + 1 per check.
     public func certify(network: ReLUNetwork<Double>, center: [Double], label: Int, epsilon: Double) throws -> Certificate {
@@ -63,13 +69,23 @@ public struct SDPCertifier: Sendable {
         var bounds: [Int: Double] = [:], gaps: [Int: Double] = [:]
         var stops: Set<String> = []
         let deadline = timeLimit.map { start.addingTimeInterval($0) }
-        for j in 0..<network.classCount where j != label {
+        let targets = (0..<network.classCount).filter { $0 != label }.sorted { scores[$0] > scores[$1] }
+        var failed = false
+        let interval = failFast ? try IntervalCertifier().certify(network: network, center: center, label: label, epsilon: epsilon) : nil
+        for j in targets {
+            let primal = scores[j] - scores[label]
+            if failed, let interval {
+                bounds[j] = interval.bounds[j]
+                gaps[j] = (interval.bounds[j]! - primal) / max(1, abs(interval.bounds[j]!))
+                stops.insert("not-attempted")
+                continue
+            }
             let problem = SDPProblem(network: network, bounds: intervals, label: label, target: j)
             let (bound, stop) = try solve(problem, deadline: deadline)
             bounds[j] = bound
-            let primal = scores[j] - scores[label]
             gaps[j] = (bound - primal) / max(1, abs(bound))
             stops.insert(stop)
+            if bound >= 0 { failed = true }
         }
         return Certificate(
             method: "sdp", label: label, predicted: argmax(scores), bounds: bounds,

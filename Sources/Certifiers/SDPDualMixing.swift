@@ -10,8 +10,10 @@ import LinearAlgebra
 /// (the box multipliers d are 0: the inner problem's diagonal absorbs them). The inner maximum
 /// comes from the mixing method, warm started from the previous step; its maximiser gives a
 /// subgradient of d (`SDPDual.subgradient`), its KKT κ the sound bound (`SDPDual.soundBound`).
-/// The step size is halved whenever the mean of d over a window of iterations rises (d is
-/// nonsmooth, so a fixed step oscillates).
+/// The step size follows a "bold driver" rule on the mean of d over windows of 20 iterations:
+/// halved when it rose (d is nonsmooth, so a fixed step oscillates), grown by 1.2 (up to 8×)
+/// when it fell. Measured: the step that suits a small fixture is 3× too large for PGD-NN; this
+/// rule starts small (learning rate 0.001) and grows where steps can be longer.
 struct SDPDualMixing {
     let problem: SDPProblem
     var iterations = 400
@@ -20,6 +22,8 @@ struct SDPDualMixing {
     var sweeps = 3
     var checkEvery = 25
     var window = 20
+    /// Step growth per window in which the mean of d fell (bold driver).
+    var growth = 1.2
     var deadline: Date?
     var stopWhenCertified = true
 
@@ -94,7 +98,7 @@ struct SDPDualMixing {
             windowCount += 1
             if windowCount == window {
                 let mean = windowSum / Double(window)
-                if mean > previousMean { decay *= 0.5 }
+                if mean > previousMean { decay *= 0.5 } else { decay = min(decay * growth, 8) }
                 previousMean = mean
                 windowSum = 0
                 windowCount = 0

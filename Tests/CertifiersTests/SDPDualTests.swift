@@ -133,4 +133,27 @@ final class SDPCertifierTests: XCTestCase {
         }
         XCTAssertGreaterThan(improved, 10, "the optimiser should improve on the interval start")
     }
+
+    /// Fail-fast certifies exactly the points the full run certifies; after the first
+    /// uncertified target the rest report their interval bounds, marked `not-attempted`.
+    func testFailFastDecidesAsTheFullRun() throws {
+        var skipped = 0
+        for (c, net) in try FixtureCase.all() {
+            let full = try SDPCertifier(iterations: 300).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            let fast = try SDPCertifier(iterations: 300, failFast: true).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            let interval = try IntervalCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            XCTAssertEqual(fast.certified, full.certified, c.network)
+            XCTAssertEqual(Set(fast.bounds.keys), Set(full.bounds.keys))
+            let solved = fast.bounds.filter { $0.value != interval.bounds[$0.key] }
+            if fast.status.contains("not-attempted") {
+                skipped += 1
+                XCTAssertFalse(fast.certified)
+                // Exactly one solved target failed; the others solved were certified.
+                XCTAssertEqual(solved.values.filter { $0 >= 0 }.count, 1, "\(c.network): \(fast.bounds)")
+            } else {
+                for (j, bound) in fast.bounds { XCTAssertEqual(bound, full.bounds[j]!, accuracy: 1e-12) }
+            }
+        }
+        XCTAssertGreaterThan(skipped, 0, "some fixture should have an uncertified target")
+    }
 }

@@ -48,8 +48,10 @@ struct CertifyCommand: ParsableCommand {
             bounds are all negative. --format table prints one row per point and a summary.
 
             Methods: interval (eq. 8); lp (eq. 6, CLP simplex, bound from its dual); sdp (eq. 7, \
-            its dual with the diagonal part solved by the mixing method, a dense eigenvalue bound: always \
-            sound; status "iterations" says the budget ran out before the bound went negative); \
+            its dual with the diagonal part solved by the mixing method, a rigorous eigenvalue bound \
+            (Lanczos + Cholesky certificate): always sound; status "iterations" says the budget ran \
+            out before the bound went negative, "not-attempted" (--sdp-fail-fast) that a target was \
+            left at its interval bound after another failed); \
             sdp-csdp (the same SDP by CSDP's interior-point method, reported through its dual: the \
             reference, for small networks); grad (Grad-cert, ICLR 2018: gradient-norm bound through an \
             eigenvalue dual; two-layer networks only).
@@ -70,8 +72,9 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "Output: jsonl or table.") var format: Format = .jsonl
     @Option(help: "sdp: Adam iterations per target.") var sdpIterations: Int = SDPCertifier().iterations
     @Option(help: "sdp: L-BFGS polishing iterations per target (at most 3 s).") var sdpPolish: Int = SDPCertifier().polishIterations
-    @Option(help: "sdp: Adam step size (times √|start bound|; halved when the dual value rises).") var sdpLearningRate: Double = SDPCertifier().learningRate
+    @Option(help: "sdp: initial Adam step size (times √|start bound|; then halved when the dual value rises, grown when it falls).") var sdpLearningRate: Double = SDPCertifier().learningRate
     @Option(help: "sdp: columns of the inner mixing solver's factor.") var sdpRank: Int = SDPCertifier().rank
+    @Flag(help: "sdp: stop a point at its first uncertified target (hardest first); the rest report interval bounds.") var sdpFailFast = false
     @Option(help: "BLAS threads (certifiers do many small products: 1 is fastest).") var threads: Int = 1
 
     @OptionGroup var points: PointOptions
@@ -98,7 +101,9 @@ struct CertifyCommand: ParsableCommand {
         for (done, index) in indices.enumerated() {
             let x: Matrix<Double> = try images.inputs([index])
             let label = images.labels[index]
-            let sdp = SDPCertifier(iterations: sdpIterations, learningRate: sdpLearningRate, rank: sdpRank, polishIterations: sdpPolish)
+            let sdp = SDPCertifier(
+                iterations: sdpIterations, learningRate: sdpLearningRate, rank: sdpRank, polishIterations: sdpPolish,
+                failFast: sdpFailFast)
             let certificate = try method.certify(net, x.elements, label, eps, timeLimit: timeLimit, sdp: sdp)
             if certificate.certified { certified += 1 }
             switch format {

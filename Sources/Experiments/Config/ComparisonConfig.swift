@@ -15,7 +15,7 @@ import Yams
 ///     seed: 0
 ///     methods: [pgd, sdp, lp, grad]
 ///     attack: {steps: 40, step-size: 0.025, restarts: 10}
-///     sdp: {iterations: 200, learning-rate: 0.003, rank: 16, polish-iterations: 200, time-limit: 600}
+///     sdp: {iterations: 1000, learning-rate: 0.001, rank: 8, polish-iterations: 200, time-limit: 600, fail-fast: true}
 ///     lp: {time-limit: 60}
 /// ```
 public struct ComparisonConfig: Equatable, Sendable {
@@ -50,6 +50,8 @@ public struct ComparisonConfig: Equatable, Sendable {
         public var polishIterations = SDPCertifier().polishIterations
         /// Seconds per point (nil: none).
         public var timeLimit: Double? = 600
+        /// Stop a point at its first uncertified target (Table 1 needs only certified or not).
+        public var failFast = true
     }
 
     public init() {}
@@ -93,12 +95,13 @@ public struct ComparisonConfig: Equatable, Sendable {
         }
         if let n = map["sdp"] {
             let m = try reader.mapping(
-                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "rank", "polish-iterations", "time-limit"])
+                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "rank", "polish-iterations", "time-limit", "fail-fast"])
             if let v = m["iterations"] { c.sdp.iterations = try reader.integer(v, key: "\(context).sdp.iterations") }
             if let v = m["learning-rate"] { c.sdp.learningRate = try reader.positive(v, key: "\(context).sdp.learning-rate") }
             if let v = m["polish-iterations"] { c.sdp.polishIterations = try reader.integer(v, key: "\(context).sdp.polish-iterations", minimum: 0) }
             if let v = m["rank"] { c.sdp.rank = try reader.integer(v, key: "\(context).sdp.rank", minimum: 2) }
             if let v = m["time-limit"] { c.sdp.timeLimit = try reader.positive(v, key: "\(context).sdp.time-limit") }
+            if let v = m["fail-fast"] { c.sdp.failFast = try reader.boolean(v, key: "\(context).sdp.fail-fast") }
         }
         if let n = map["lp"] {
             let m = try reader.mapping(n, context: "\(context).lp", allowed: ["time-limit"])
@@ -119,6 +122,14 @@ extension ConfigReader {
         let v = try number(node, key: key)
         guard v > 0 else { throw error(node, "\(key) must be positive") }
         return v
+    }
+
+    /// A boolean: true or false.
+    func boolean(_ node: Node, key: String) throws(ConfigError) -> Bool {
+        guard case .scalar(let s) = node, s.string == "true" || s.string == "false" else {
+            throw error(node, "\(key) must be true or false")
+        }
+        return s.string == "true"
     }
 
     /// A list of non-empty strings.

@@ -36,7 +36,7 @@ struct ComparisonRunner {
             return "steps=\(a.steps),step=\(step),restarts=\(a.restarts),seed=\(a.seed)"
         case .sdp:
             let s = config.sdp
-            return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),polish=\(s.polishIterations),time=\(s.timeLimit.map { "\($0)" } ?? "none")"
+            return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),polish=\(s.polishIterations),time=\(s.timeLimit.map { "\($0)" } ?? "none")\(s.failFast ? ",fail-fast" : "")"
         case .lp: return "time=\(config.lpTimeLimit.map { "\($0)" } ?? "none")"
         case .grad: return "solver=mixing,rank=16,sweeps=300"
         case .interval: return ""
@@ -159,7 +159,7 @@ struct ComparisonRunner {
             let s = config.sdp
             let solver = SDPCertifier(
                 iterations: s.iterations, timeLimit: s.timeLimit, learningRate: s.learningRate, rank: s.rank,
-                polishIterations: s.polishIterations)
+                polishIterations: s.polishIterations, failFast: s.failFast)
             return { try solver.certify(network: $0, center: $1, label: $2, epsilon: eps) }
         case .pgd: return { _, _, _ in throw CommandError("pgd is not a certifier") }
         }
