@@ -35,6 +35,8 @@ struct GradPairOperator<Scalar: BLASScalar> {
     }
 
     /// Row p of the result is `(M_p − diag c_p) y_p` (y and c: pairs × size).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func apply(_ y: Matrix<Scalar>, shift c: Matrix<Scalar>) throws -> Matrix<Scalar> {
         let pairs = y.rows, n = size
         var t = Matrix<Scalar>(rows: pairs, columns: d)
@@ -70,6 +72,8 @@ struct GradPairOperator<Scalar: BLASScalar> {
     /// ∂/∂W = Σ_p 2 weight_p (v_p ⊙ (u₀ + s_p)) t_pᵀ,   ∂/∂v_pk = 2 weight_p (W t_p)_k (u₀ + s_pk)
     /// ```
     /// - Complexity: two `gemm`s of size pairs × m × d.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func quadraticFormGradient(_ u: Matrix<Scalar>, weights: [Scalar]) throws -> (w: Matrix<Scalar>, v: Matrix<Scalar>) {
         let pairs = u.rows, n = size
         var t = Matrix<Scalar>(rows: pairs, columns: d)

@@ -8,6 +8,8 @@ extension GradRegularizer {
     /// M = [ 0  aᵀ  0 ; a  0  Wᵀdiag(v) ; 0  diag(v)W  0 ],   a = Wᵀ v
     /// ```
     /// - Complexity: O(D²) memory and time.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func denseMatrix(network: ReLUNetwork<Scalar>, pair p: Int) throws -> Matrix<Scalar> {
         try check(network)
         let op = try GradPairOperator(network: network, pairs: [pairs[p]])
@@ -30,6 +32,8 @@ extension GradRegularizer {
     /// (the reference for tests and for `experiments bench-grad`); the warm starts are updated.
     ///
     /// - Complexity: one O(D³) dense eigen-decomposition per unordered pair.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func evaluateExactly(network: ReLUNetwork<Scalar>) throws -> Evaluation {
         try check(network)
         var values = [Double](repeating: 0, count: pairs.count)

@@ -75,6 +75,8 @@ public struct GradRegularizer<Scalar: BLASScalar>: Sendable {
     /// Evaluates R and its gradients at the current weights and duals, updating the warm starts.
     ///
     /// - Throws: `NetworkError.invalid` for a network that is not 1-hidden-layer or does not fit.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func evaluate(network: ReLUNetwork<Scalar>) throws -> Evaluation {
         try check(network)
         let op = try GradPairOperator(network: network, pairs: pairs)
@@ -86,6 +88,8 @@ public struct GradRegularizer<Scalar: BLASScalar>: Sendable {
     }
 
     /// R and its gradients given each pair's top eigenpair (shared by the Lanczos and dense paths).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func assemble(
         op: GradPairOperator<Scalar>, pairs: [(label: Int, target: Int)], classes: Int, duals: Matrix<Scalar>,
         eigenvalues: [Double], vectors u: Matrix<Scalar>
