@@ -73,7 +73,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             return TrainingRecipe(
                 kind: .grad, sizes: [784, 500, 10], epochs: 20, batchSize: 50, learningRate: 1e-3,
                 optimizer: .defaultAdam, seed: 0, epsilon: 0.1, epsilonStart: 0.01, rampEpochs: 3, pgdSteps: 0,
-                pgdStepSize: 0, adversarialWeight: 0, regularization: 0.004, dualLearningRate: 1e-3, lanczosSteps: 12)
+                pgdStepSize: 0, adversarialWeight: 0, regularization: 0.003, dualLearningRate: 1e-3, lanczosSteps: 12)
         }
     }
 
