@@ -196,4 +196,29 @@ final class GradRegularizerTests: XCTestCase {
             XCTAssertLessThan(g, 0.7 * p, "pair (0, \(j)): grad \(g), plain \(p)")
         }
     }
+
+    /// An interrupted grad run resumes from its checkpoint (duals, eigenvectors and their moments
+    /// included) to the same weights as an uninterrupted one.
+    func testGradRunResumesToTheSameWeights() throws {
+        let mnist = MNIST(directory: TestPaths.inRepository("Data/mnist"))
+        let train = try mnist.load(.train).slice(0..<600)
+        let validation = try mnist.load(.verification).slice(0..<100)
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var r = TrainingRecipe.defaults(for: .grad)
+        r.sizes = [784, 12, 10]
+        r.epochs = 2
+        r.rampEpochs = 0
+        var t = try Trainer(recipe: r, training: train, validation: validation)
+        t.log = { _ in }
+        t.progressInterval = 0
+        let straight = try t.run(output: dir.appendingPathComponent("s.h5").path, name: "s")
+        let out = dir.appendingPathComponent("r.h5").path
+        _ = try t.run(output: out, name: "s", stopAfter: 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + ".checkpoint/epoch-1.grad.bin"))
+        let resumed = try t.run(output: out, name: "s")
+        XCTAssertEqual(resumed.network.layers, straight.network.layers)
+        XCTAssertEqual(resumed.history.map(\.regularizer), straight.history.map(\.regularizer))
+        XCTAssertNotNil(straight.history[0].regularizer)
+    }
 }
