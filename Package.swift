@@ -67,7 +67,7 @@ let package = Package(
             name: "AttacksTests", dependencies: ["Attacks", "Certifiers", "Networks", "LinearAlgebra", "TestSupport"]),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "Attacks", "Networks", "Datasets", "LinearAlgebra", "TestSupport"]),
+            dependencies: ["Training", "Attacks", "Certifiers", "Networks", "Datasets", "LinearAlgebra", "TestSupport"]),
         .testTarget(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "Networks", "Datasets", "Training", "LinearAlgebra", "TestSupport"]),

@@ -31,7 +31,8 @@ public struct GradCertifier: Sendable {
     ///
     /// - Throws: `CertifierError.unsupported` unless the network has exactly one hidden layer.
     /// - Complexity: per target, up to `sweeps` mixing sweeps (O(d · m · rank) each) and one dense
-    ///   eigen-decomposition of size 1 + d + m.
+    ///   eigen-decomposition of size 1 + d + m; both depend on the class pair only, so they are
+    ///   computed once per (network, label, target) in a process (`GradInnerBoundCache`).
     public func certify(network: ReLUNetwork<Double>, center: [Double], label: Int, epsilon: Double) throws -> Certificate {
         guard network.layers.count == 2 else {
             throw CertifierError.unsupported(
@@ -41,7 +42,12 @@ public struct GradCertifier: Sendable {
         let scores = try network.scores(center)
         var bounds: [Int: Double] = [:]
         for j in 0..<network.classCount where j != label {
-            let inner = try innerBound(network: network, label: label, target: j)
+            let key = GradInnerBoundCache.Key(
+                w: network.layers[0].weight.elements, v: network.layers[1].weight.elements, label: label, target: j,
+                rank: rank, sweeps: sweeps, tolerance: tolerance)
+            let inner = try GradInnerBoundCache.shared.value(for: key) {
+                try innerBound(network: network, label: label, target: j)
+            }
             bounds[j] = scores[j] - scores[label] + epsilon / 4 * inner
             bounds[j]! += roundingAllowance(terms: 4, magnitude: abs(scores[j]) + abs(scores[label]) + abs(epsilon / 4 * inner))
                 + roundingAllowance(terms: network.inputSize + network.hiddenSizes[0], magnitude: abs(scores[j]) + abs(scores[label]))

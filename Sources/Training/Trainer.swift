@@ -55,24 +55,34 @@ public struct Trainer {
         var network: ReLUNetwork<Float>
         var optimizer: OptimizerState<Float>
         var history: [EpochRecord] = []
+        var grad: GradTrainingState?
         if let saved = try checkpoint.load(recipe: recipe) {
             (network, optimizer, history) = (saved.network, saved.optimizer, saved.state.history)
+            if recipe.kind == .grad {
+                grad = try GradTrainingState.load(
+                    from: checkpoint.gradStatePath(epoch: saved.state.completedEpochs), recipe: recipe,
+                    step: saved.state.optimizerStep)
+            }
             log("resuming \(name) from \(checkpoint.directory) after epoch \(saved.state.completedEpochs)/\(recipe.epochs)")
         } else {
             network = try ReLUNetwork<Float>.randomlyInitialized(
                 name: name, sizes: recipe.sizes, inputShape: recipe.inputShape, seed: recipe.seed)
             optimizer = OptimizerState(kind: recipe.optimizer, sizes: network.flatParameters.map(\.count))
+            if recipe.kind == .grad { grad = GradTrainingState(recipe: recipe) }
         }
         log("training \(name): \(recipe.summary)")
         let start = Date()
         for epoch in history.count..<recipe.epochs {
-            let record = try runEpoch(epoch, network: &network, optimizer: &optimizer, since: start, done: history.count)
+            let record = try runEpoch(
+                epoch, network: &network, optimizer: &optimizer, grad: &grad, since: start, done: history.count)
             history.append(record)
             log(String(
-                format: "epoch %d/%d  loss %.4f  train-err %.2f%%  val-acc %.2f%%  eps %.3f  %.1f s  ETA %@",
-                record.epoch, recipe.epochs, record.loss, 100 * record.trainError, 100 * record.validationAccuracy,
-                record.epsilon, record.seconds,
+                format: "epoch %d/%d  loss %.4f%@  train-err %.2f%%  val-acc %.2f%%  eps %.3f  %.1f s  ETA %@",
+                record.epoch, recipe.epochs, record.loss,
+                record.regularizer.map { String(format: " (CE %.4f, R %.1f)", record.loss - record.regularizerLoss!, $0) } ?? "",
+                100 * record.trainError, 100 * record.validationAccuracy, record.epsilon, record.seconds,
                 formatDuration(record.seconds * Double(recipe.epochs - record.epoch))))
+            if let grad { try grad.save(to: checkpoint.gradStatePath(epoch: epoch + 1)) }
             try checkpoint.save(
                 network: network, optimizer: optimizer,
                 state: .init(recipe: recipe, completedEpochs: epoch + 1, optimizerStep: optimizer.step, history: history))
@@ -88,7 +98,8 @@ public struct Trainer {
     }
 
     private func runEpoch(
-        _ epoch: Int, network: inout ReLUNetwork<Float>, optimizer: inout OptimizerState<Float>, since: Date, done: Int
+        _ epoch: Int, network: inout ReLUNetwork<Float>, optimizer: inout OptimizerState<Float>,
+        grad: inout GradTrainingState?, since: Date, done: Int
     ) throws -> EpochRecord {
         let epochStart = Date()
         var lastReport = epochStart
@@ -98,11 +109,20 @@ public struct Trainer {
         for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.uniform(below: i + 1)) }
         let batches = (order.count + recipe.batchSize - 1) / recipe.batchSize
         var lossSum = 0.0, errors = 0
+        var regularizerSum = 0.0, regularizerLossSum = 0.0
         for b in 0..<batches {
             let indices = Array(order[(b * recipe.batchSize)..<min((b + 1) * recipe.batchSize, order.count)])
             let x: Matrix<Float> = try training.inputs(indices)
             let y = training.labels(indices)
-            let step = try parallelStep(network: network, inputs: x, labels: y, epsilon: eps, streamIndex: UInt64(epoch) * 1_000_000 + UInt64(b))
+            var step = try parallelStep(network: network, inputs: x, labels: y, epsilon: eps, streamIndex: UInt64(epoch) * 1_000_000 + UInt64(b))
+            if grad != nil {
+                // The regulariser depends on the weights only: once per step, not per worker.
+                let r = try grad!.step(network: network, epsilon: eps, recipe: recipe)
+                for t in step.gradients.indices { for e in step.gradients[t].indices { step.gradients[t][e] += r.gradients[t][e] } }
+                step.loss += r.weighted
+                regularizerSum += r.value
+                regularizerLossSum += r.weighted
+            }
             guard step.loss.isFinite else {
                 throw TrainingError.diverged("loss is \(step.loss) at epoch \(epoch + 1), batch \(b + 1); lower --lr")
             }
@@ -112,9 +132,12 @@ public struct Trainer {
             if progressInterval > 0, Date().timeIntervalSince(lastReport) >= progressInterval {
                 lastReport = Date()
                 let elapsed = lastReport.timeIntervalSince(epochStart)
+                let regularizerText = grad == nil ? "" : String(
+                    format: " (CE %.4f, R %.1f)", (lossSum - regularizerLossSum) / Double(b + 1), regularizerSum / Double(b + 1))
                 log(String(
-                    format: "  epoch %d  batch %d/%d  loss %.4f  %.0f s, epoch ETA %@", epoch + 1, b + 1, batches,
-                    lossSum / Double(b + 1), elapsed, formatDuration(elapsed / Double(b + 1) * Double(batches - b - 1))))
+                    format: "  epoch %d  batch %d/%d  loss %.4f%@  %.0f s, epoch ETA %@", epoch + 1, b + 1, batches,
+                    lossSum / Double(b + 1), regularizerText, elapsed,
+                    formatDuration(elapsed / Double(b + 1) * Double(batches - b - 1))))
             }
         }
         let validationIndices = Array(0..<validation.count)
@@ -123,7 +146,9 @@ public struct Trainer {
         return EpochRecord(
             epoch: epoch + 1, loss: lossSum / Double(batches), trainError: Double(errors) / Double(order.count),
             validationAccuracy: Double(correct) / Double(validation.count), epsilon: eps,
-            seconds: Date().timeIntervalSince(epochStart))
+            seconds: Date().timeIntervalSince(epochStart),
+            regularizer: grad == nil ? nil : regularizerSum / Double(batches),
+            regularizerLoss: grad == nil ? nil : regularizerLossSum / Double(batches))
     }
 
     /// `minibatchStep` with the minibatch split across `workers` threads: each part's mean loss and
@@ -169,7 +194,7 @@ public struct Trainer {
         streamIndex: UInt64
     ) throws -> (loss: Double, gradients: [[Float]], errors: Int) {
         switch recipe.kind {
-        case .plain:
+        case .plain, .grad:  // grad: the regulariser is added once per step by `runEpoch`
             let trace = try network.trace(inputs)
             let (loss, g) = softmaxCrossEntropy(trace.scores, labels: labels)
             let grads = try network.backward(trace, scoreGradient: g).parameters?.flat ?? []

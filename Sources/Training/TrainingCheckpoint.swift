@@ -17,6 +17,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var epsilon: Double
     /// Wall-clock seconds of the epoch.
     public var seconds: Double
+    /// grad: mean regulariser R over the epoch's minibatches (before the weight λ·ε/4).
+    public var regularizer: Double? = nil
+    /// grad: mean weighted regulariser λ·ε/4·R, the part of `loss` that is not cross-entropy.
+    public var regularizerLoss: Double? = nil
 }
 
 /// The state of an interrupted training run, kept in a folder beside the output file.
@@ -25,6 +29,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 /// <out>.checkpoint/state.json     recipe, completed epochs, optimiser step, history
 /// <out>.checkpoint/epoch-K.h5     the network after epoch K (float32)
 /// <out>.checkpoint/epoch-K.bin    the optimiser moments after epoch K (float32, little-endian)
+/// <out>.checkpoint/epoch-K.grad.bin  grad only: dual vectors, eigenvectors and their moments
 /// ```
 /// `state.json` is replaced atomically after the epoch files are complete, so a run killed at any
 /// moment resumes from the last finished epoch.
@@ -81,8 +86,11 @@ struct TrainingCheckpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(state).write(to: URL(fileURLWithPath: path("state.json")), options: .atomic)
-        for old in ["epoch-\(k - 1).h5", "epoch-\(k - 1).bin"] { try? FileManager.default.removeItem(atPath: path(old)) }
+        for old in ["epoch-\(k - 1).h5", "epoch-\(k - 1).bin", "epoch-\(k - 1).grad.bin"] { try? FileManager.default.removeItem(atPath: path(old)) }
     }
+
+    /// The Grad-NN state file of epoch K (written before `save`, removed with the epoch's files).
+    func gradStatePath(epoch k: Int) -> String { path("epoch-\(k).grad.bin") }
 
     /// Deletes the checkpoint folder (after the final network is written).
     func remove() { try? FileManager.default.removeItem(atPath: directory) }

@@ -8,6 +8,9 @@ public enum TrainingKind: String, Codable, Sendable, CaseIterable {
     case pgd
     /// Wong & Kolter (2018) robust cross-entropy of the dual-network bound (paper 1's LP-NN).
     case lp
+    /// Raghunathan, Steinhardt & Liang (ICLR 2018): cross-entropy plus λ·(ε/4)·(the Grad-cert dual
+    /// bound summed over class pairs), with the dual vectors trained jointly (paper 1's Grad-NN).
+    case grad
 }
 
 /// Everything that determines a trained network: the recipe recorded in its `description`.
@@ -41,6 +44,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var pgdStepSize: Double
     /// pgd: weight of the adversarial cross-entropy.
     public var adversarialWeight: Double
+    /// grad: weight λ of the regulariser (times ε/4).
+    public var regularization: Double = 0
+    /// grad: learning rate of the dual vectors c (Adam, like the network's).
+    public var dualLearningRate: Double = 0
+    /// grad: Lanczos steps per minibatch (warm-started from the previous eigenvectors).
+    public var lanczosSteps: Int = 0
 
     /// The defaults of a kind (paper 1's recipes; see the README's training section).
     public static func defaults(for kind: TrainingKind) -> TrainingRecipe {
@@ -60,12 +69,17 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
                 kind: .lp, sizes: [784, 500, 10], epochs: 20, batchSize: 50, learningRate: 1e-3,
                 optimizer: .defaultAdam, seed: 0, epsilon: 0.1, epsilonStart: 0.01, rampEpochs: 10, pgdSteps: 0,
                 pgdStepSize: 0, adversarialWeight: 0)
+        case .grad:
+            return TrainingRecipe(
+                kind: .grad, sizes: [784, 500, 10], epochs: 20, batchSize: 50, learningRate: 1e-3,
+                optimizer: .defaultAdam, seed: 0, epsilon: 0.1, epsilonStart: 0.01, rampEpochs: 3, pgdSteps: 0,
+                pgdStepSize: 0, adversarialWeight: 0, regularization: 0.003, dualLearningRate: 1e-3, lanczosSteps: 12)
         }
     }
 
-    /// The training radius in `epoch` (0-based): the lp ramp, else `epsilon`.
+    /// The training radius in `epoch` (0-based): the lp / grad ramp, else `epsilon`.
     public func epsilon(atEpoch epoch: Int) -> Double {
-        guard kind == .lp, rampEpochs > 0, epoch < rampEpochs else { return epsilon }
+        guard kind == .lp || kind == .grad, rampEpochs > 0, epoch < rampEpochs else { return epsilon }
         return epsilonStart + (epsilon - epsilonStart) * Double(epoch + 1) / Double(rampEpochs)
     }
 
@@ -93,6 +107,11 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             parts += ["eps=\(epsilon)", "pgd-steps=\(pgdSteps)", "pgd-step-size=\(pgdStepSize)", "adversarial-weight=\(adversarialWeight)"]
         case .lp:
             parts += ["eps=\(epsilon)", "eps-start=\(epsilonStart)", "ramp-epochs=\(rampEpochs)"]
+        case .grad:
+            parts += [
+                "eps=\(epsilon)", "eps-start=\(epsilonStart)", "ramp-epochs=\(rampEpochs)", "lambda=\(regularization)",
+                "dual-lr=\(dualLearningRate)", "lanczos-steps=\(lanczosSteps)",
+            ]
         }
         return parts.joined(separator: " ")
     }
@@ -114,8 +133,15 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
                 throw .invalidRecipe("adversarial-weight must lie in [0, 1], got \(adversarialWeight)")
             }
         }
-        if kind == .lp, sizes.count != 3 {
-            throw .invalidRecipe("lp training supports one hidden layer (e.g. 784-500-10), got \(architecture)")
+        if kind == .lp || kind == .grad, sizes.count != 3 {
+            throw .invalidRecipe("\(kind.rawValue) training supports one hidden layer (e.g. 784-500-10), got \(architecture)")
+        }
+        if kind == .grad {
+            guard regularization >= 0, regularization.isFinite else { throw .invalidRecipe("lambda must be ≥ 0, got \(regularization)") }
+            guard dualLearningRate > 0, dualLearningRate.isFinite else {
+                throw .invalidRecipe("dual-lr must be positive, got \(dualLearningRate)")
+            }
+            guard lanczosSteps > 0 else { throw .invalidRecipe("lanczos-steps must be positive, got \(lanczosSteps)") }
         }
     }
 }

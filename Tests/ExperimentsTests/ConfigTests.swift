@@ -64,7 +64,7 @@ final class ConfigTests: XCTestCase {
 
     func testRecipeErrors() {
         let cases: [(String, String)] = [
-            ("recipes:\n  a: {kind: fancy}\n", "f.yaml:2: recipes.a.kind must be one of plain, pgd, lp, got 'fancy'"),
+            ("recipes:\n  a: {kind: fancy}\n", "f.yaml:2: recipes.a.kind must be one of plain, pgd, lp, grad, got 'fancy'"),
             ("recipes:\n  a: {kind: pgd, epochs: -1}\n", "f.yaml:2: recipes.a.epochs must be an integer ≥ 1"),
             ("recipes:\n  a: {kind: pgd, lr: fast}\n", "f.yaml:2: recipes.a.lr must be a number"),
             ("recipes:\n  a: {kind: pgd, arch: 784-x}\n", "f.yaml:2: recipes.a.arch must look like 784-200-100-50-10"),

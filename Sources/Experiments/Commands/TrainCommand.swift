@@ -8,7 +8,7 @@ import Training
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a ReLU network (plain, PGD-adversarial or LP-robust) on MNIST.",
+        abstract: "Train a ReLU network (plain, PGD-adversarial, LP-robust or SDP-regularised) on MNIST.",
         discussion: """
             Start from a named recipe of experiments.yaml (--recipe) or from a kind's defaults (--kind), \
             then override single values. A checkpoint is written after every epoch to OUT.checkpoint/; \
@@ -19,12 +19,13 @@ struct TrainCommand: ParsableCommand {
               experiments train --recipe pgd-nn --out networks/paper1/pgd-nn.h5
               experiments train --kind plain --arch 784-100-10 --epochs 2 --out /tmp/plain.h5
               experiments train --recipe lp-nn --epochs 1 --out /tmp/lp.h5
+              experiments train --recipe grad-nn --out networks/paper1/grad-nn.h5 --threads 1
             """)
 
     @Option(help: "A recipe name from experiments.yaml (recipes:).")
     var recipe: String?
 
-    @Option(help: "Start from this kind's defaults instead: plain, pgd or lp.")
+    @Option(help: "Start from this kind's defaults instead: plain, pgd, lp or grad.")
     var kind: TrainingKind?
 
     @Option(help: ArgumentHelp("The network file to write.", valueName: "file"))
@@ -40,7 +41,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate.") var lr: Double?
     @Option(help: "Minibatch size.") var batch: Int?
     @Option(help: "Seed of initialisation, shuffling and PGD.") var seed: UInt64?
-    @Option(help: "Training radius ε (pgd, lp).") var eps: Double?
+    @Option(help: "Training radius ε (pgd, lp, grad).") var eps: Double?
+    @Option(help: "grad: weight λ of the regulariser.") var lambda: Double?
+    @Option(help: "grad: learning rate of the dual vectors.") var dualLr: Double?
+    @Option(help: "grad: Lanczos steps per minibatch.") var lanczosSteps: Int?
     @Option(help: "Optimiser: adam, sgd or nesterov.") var optimizer: String?
     @Option(help: "Momentum of sgd / nesterov.") var momentum: Double = 0.9
     @Option(help: "Threads: each minibatch is split across them, one BLAS thread each (results are reproducible for a fixed count; 0 = all cores).")
@@ -76,6 +80,9 @@ struct TrainCommand: ParsableCommand {
         if let batch { r.batchSize = batch }
         if let seed { r.seed = seed }
         if let eps { r.epsilon = eps }
+        if let lambda { r.regularization = lambda }
+        if let dualLr { r.dualLearningRate = dualLr }
+        if let lanczosSteps { r.lanczosSteps = lanczosSteps }
         if let optimizer, let o = OptimizerKind(name: optimizer, momentum: momentum) { r.optimizer = o }
         try r.validate()
         return r

@@ -13,7 +13,7 @@ enum RecipeConfig {
     /// The keys a recipe may state.
     static let keys: Set<String> = [
         "kind", "arch", "epochs", "batch", "lr", "optimizer", "momentum", "seed", "eps", "eps-start",
-        "ramp-epochs", "pgd-steps", "pgd-step-size", "adversarial-weight",
+        "ramp-epochs", "pgd-steps", "pgd-step-size", "adversarial-weight", "lambda", "dual-lr", "lanczos-steps",
     ]
 
     static func parse(_ node: Node, name: String, reader: ConfigReader) throws(ConfigError) -> TrainingRecipe {
@@ -41,6 +41,9 @@ enum RecipeConfig {
         if let n = map["pgd-steps"] { recipe.pgdSteps = try reader.integer(n, key: "\(context).pgd-steps") }
         if let n = map["pgd-step-size"] { recipe.pgdStepSize = try reader.number(n, key: "\(context).pgd-step-size") }
         if let n = map["adversarial-weight"] { recipe.adversarialWeight = try reader.number(n, key: "\(context).adversarial-weight") }
+        if let n = map["lambda"] { recipe.regularization = try reader.number(n, key: "\(context).lambda") }
+        if let n = map["dual-lr"] { recipe.dualLearningRate = try reader.number(n, key: "\(context).dual-lr") }
+        if let n = map["lanczos-steps"] { recipe.lanczosSteps = try reader.integer(n, key: "\(context).lanczos-steps") }
         let momentum = try map["momentum"].map { n throws(ConfigError) in try reader.number(n, key: "\(context).momentum") } ?? 0.9
         if let n = map["optimizer"] {
             let text = try reader.string(n, key: "optimizer", context: context, in: node)
