@@ -2,21 +2,6 @@ import XCTest
 @testable import LinearAlgebra
 
 final class CholeskyBoundTests: XCTestCase {
-    /// A random symmetric matrix with entries in [−½, ½).
-    func randomSymmetric<S: BLASScalar>(_: S.Type, n: Int, seed: UInt64) -> Matrix<S> {
-        var state = seed
-        var a = Matrix<S>(rows: n, columns: n)
-        for i in 0..<n {
-            for j in i..<n {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                let v = S(Double(state >> 11) / Double(1 << 53) - 0.5)
-                a[i, j] = v
-                a[j, i] = v
-            }
-        }
-        return a
-    }
-
     /// Shifted to λ_min = s: the bound exists for s > 0, lies below λ_min, and within a
     /// rounding-sized distance of 0 (it certifies definiteness, it does not estimate λ_min).
     func checkShifts<S: BLASScalar>(_: S.Type, n: Int, tolerance: S) throws {

@@ -14,16 +14,7 @@ final class SymmetricEigenTests: XCTestCase {
 
     /// A V = V Λ and VᵀV = I on a random symmetric matrix, in both precisions.
     func checkRandom<S: BLASScalar>(_: S.Type, n: Int, tolerance: S) throws {
-        var state: UInt64 = 99
-        var a = Matrix<S>(rows: n, columns: n)
-        for i in 0..<n {
-            for j in i..<n {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                let v = S(Double(state >> 11) / Double(1 << 53) - 0.5)
-                a[i, j] = v
-                a[j, i] = v
-            }
-        }
+        let a = randomSymmetric(S.self, n: n, seed: 99)
         let e = try a.symmetricEigen()
         let v = try XCTUnwrap(e.vectors)
         XCTAssertEqual(e.values, e.values.sorted())
