@@ -111,13 +111,7 @@ final class GradRegularizerTests: XCTestCase {
         let parameters = net.flatParameters
         for t in parameters.indices {
             for e in parameters[t].indices {
-                var plus = parameters, minus = parameters
-                plus[t][e] += h
-                minus[t][e] -= h
-                var np = net, nm = net
-                try np.setFlatParameters(plus)
-                try nm.setFlatParameters(minus)
-                let fd = (try value(np, reg.duals) - value(nm, reg.duals)) / (2 * h)
+                let fd = try centralDifference(net, tensor: t, entry: e, h: h) { try value($0, reg.duals) }
                 XCTAssertEqual(evaluation.networkGradients[t][e], fd, accuracy: 1e-5 * max(1, abs(fd)), "tensor \(t) entry \(e)")
             }
         }
@@ -153,9 +147,7 @@ final class GradRegularizerTests: XCTestCase {
 
     /// A short grad run lowers Grad-cert's inner bound relative to plain training of the same length.
     func testShortGradTrainingLowersTheGradCertBound() throws {
-        let mnist = MNIST(directory: TestPaths.inRepository("Data/mnist"))
-        let train = try mnist.load(.train).slice(0..<1500)
-        let validation = try mnist.load(.verification).slice(0..<200)
+        let data = try trainingData(train: 1500, validation: 200)
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         func trained(_ kind: TrainingKind) throws -> ReLUNetwork<Double> {
@@ -165,9 +157,7 @@ final class GradRegularizerTests: XCTestCase {
             r.epochs = 2
             r.rampEpochs = 0
             r.regularization = 0.0005
-            var t = try Trainer(recipe: r, training: train, validation: validation)
-            t.log = { _ in }
-            t.progressInterval = 0
+            let t = try quietTrainer(r, data)
             let result = try t.run(output: dir.appendingPathComponent("\(kind).h5").path, name: "\(kind)")
             XCTAssertGreaterThan(result.history.last!.validationAccuracy, 0.6, "\(kind) should still learn")
             return try result.network.converted(to: Double.self)
@@ -184,18 +174,14 @@ final class GradRegularizerTests: XCTestCase {
     /// An interrupted grad run resumes from its checkpoint (duals, eigenvectors and their moments
     /// included) to the same weights as an uninterrupted one.
     func testGradRunResumesToTheSameWeights() throws {
-        let mnist = MNIST(directory: TestPaths.inRepository("Data/mnist"))
-        let train = try mnist.load(.train).slice(0..<600)
-        let validation = try mnist.load(.verification).slice(0..<100)
+        let data = try trainingData(train: 600, validation: 100)
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var r = TrainingRecipe.defaults(for: .grad)
         r.sizes = [784, 12, 10]
         r.epochs = 2
         r.rampEpochs = 0
-        var t = try Trainer(recipe: r, training: train, validation: validation)
-        t.log = { _ in }
-        t.progressInterval = 0
+        let t = try quietTrainer(r, data)
         let straight = try t.run(output: dir.appendingPathComponent("s.h5").path, name: "s")
         let out = dir.appendingPathComponent("r.h5").path
         _ = try t.run(output: out, name: "s", stopAfter: 1)

@@ -9,10 +9,8 @@ import XCTest
 
 /// Short training runs on a subset of MNIST.
 final class TrainerTests: XCTestCase {
-    static let mnist = MNIST(directory: TestPaths.inRepository("Data/mnist"))
-
     func data(train: Int, validation: Int = 500) throws -> (ImageSet, ImageSet) {
-        (try Self.mnist.load(.train).slice(0..<train), try Self.mnist.load(.verification).slice(0..<validation))
+        try trainingData(train: train, validation: validation)
     }
 
     func recipe(_ kind: TrainingKind, epochs: Int) -> TrainingRecipe {
@@ -23,13 +21,6 @@ final class TrainerTests: XCTestCase {
         r.pgdSteps = 5
         r.rampEpochs = 0
         return r
-    }
-
-    func quietTrainer(_ recipe: TrainingRecipe, _ data: (ImageSet, ImageSet)) throws -> Trainer {
-        var t = try Trainer(recipe: recipe, training: data.0, validation: data.1)
-        t.log = { _ in }
-        t.progressInterval = 0
-        return t
     }
 
     func testPlainTrainingLearnsAndIsDeterministic() throws {
@@ -136,15 +127,11 @@ final class ParallelTrainerTests: XCTestCase {
     func testTwoWorkersLearnDeterministically() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let mnist = MNIST(directory: TestPaths.inRepository("Data/mnist"))
-        let train = try mnist.load(.train).slice(0..<2000), validation = try mnist.load(.verification).slice(0..<500)
         var recipe = TrainingRecipe.defaults(for: .plain)
         recipe.sizes = [784, 24, 10]
         recipe.epochs = 2
         recipe.batchSize = 64
-        var trainer = try Trainer(recipe: recipe, training: train, validation: validation)
-        trainer.log = { _ in }
-        trainer.progressInterval = 0
+        var trainer = try quietTrainer(recipe, trainingData(train: 2000))
         trainer.workers = 2
         let a = try trainer.run(output: dir.appendingPathComponent("a.h5").path, name: "a")
         let b = try trainer.run(output: dir.appendingPathComponent("b.h5").path, name: "a")

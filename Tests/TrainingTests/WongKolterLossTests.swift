@@ -51,15 +51,9 @@ final class WongKolterLossTests: XCTestCase {
             unstableSeen = bounds0 > 0
             for t in params.indices {
                 for e in params[t].indices {
-                    var plus = params, minus = params
-                    plus[t][e] += h
-                    minus[t][e] -= h
-                    var np = net, nm = net
-                    try np.setFlatParameters(plus)
-                    try nm.setFlatParameters(minus)
-                    let fp = try WongKolterLoss(network: np, inputs: x, labels: labels, epsilon: eps).loss
-                    let fm = try WongKolterLoss(network: nm, inputs: x, labels: labels, epsilon: eps).loss
-                    let fd = (fp - fm) / (2 * h)
+                    let fd = try centralDifference(net, tensor: t, entry: e, h: h) {
+                        try WongKolterLoss(network: $0, inputs: x, labels: labels, epsilon: eps).loss
+                    }
                     XCTAssertEqual(result.gradients[t][e], fd, accuracy: 1e-6 * max(1, abs(fd)), "seed \(seed) tensor \(t) entry \(e)")
                 }
             }
