@@ -15,13 +15,15 @@
 ///
 /// C: nc entries (i, j, v) of block 1, 1-based, i ≤ j (the symmetric partner is implied).
 /// A: na entries (constraint, block, i, j, v), 1-based, i ≤ j, sorted by constraint then block.
-/// On return y[0..k-1] holds the dual vector, *pobj and *dobj the objective values. With quiet
-/// set, CSDP's progress output (on stdout) is discarded. Returns CSDP's code (0 = solved).
+/// On return y[0..k-1] holds the dual vector, *pobj and *dobj the objective values, and, when xout
+/// is not NULL, xout[0..n1*n1-1] the primal matrix block X1 (symmetric, row-major). With quiet
+/// set, CSDP's progress output (on stdout) is discarded. Returns CSDP's code (0 = solved,
+/// 1 = primal infeasible, 2 = dual infeasible, 3 = partial success, 4 = iteration limit, …).
 static inline int ccsdp_solve(int n1, int n2, int k, const double *rhs,
                               int nc, const int *ci, const int *cj, const double *cv,
                               int na, const int *acon, const int *ablock, const int *ai,
                               const int *aj, const double *av,
-                              double *yout, double *pobj, double *dobj, int quiet) {
+                              double *yout, double *pobj, double *dobj, double *xout, int quiet) {
     struct blockmatrix C;
     int nblocks = n2 > 0 ? 2 : 1;
     C.nblocks = nblocks;
@@ -87,6 +89,10 @@ static inline int ccsdp_solve(int n1, int n2, int k, const double *rhs,
         if (devnull >= 0) close(devnull);
     }
     for (int i = 0; i < k; i++) yout[i] = y[i + 1];
+    if (xout != NULL) {
+        for (int i = 1; i <= n1; i++)
+            for (int j = 1; j <= n1; j++) xout[(size_t)(i - 1) * n1 + (j - 1)] = X.blocks[1].data.mat[ijtok(i, j, n1)];
+    }
     free_prob(n, k, C, a, constraints, X, y, Z);
     return ret;
 }

@@ -46,13 +46,8 @@ public struct CSDPCertifier: Sendable {
     /// Solves one target: the sound bound, CSDP's primal objective (+ c0) and CSDP's return code.
     func solve(_ p: SDPProblem) throws -> (bound: Double, primal: Double, code: Int32) {
         let model = CSDPModel(p)
-        var y = [Double](repeating: 0, count: model.rhs.count)
-        var pobj = 0.0, dobj = 0.0
-        let code = ccsdp_solve(
-            Int32(p.size + 1), Int32(model.slacks), Int32(model.rhs.count), model.rhs,
-            Int32(model.c.count), model.c.map { $0.i }, model.c.map { $0.j }, model.c.map { $0.v },
-            Int32(model.a.count), model.a.map { $0.con }, model.a.map { $0.block }, model.a.map { $0.i },
-            model.a.map { $0.j }, model.a.map { $0.v }, &y, &pobj, &dobj, 1)
+        let solution = model.program.solve()
+        let (y, pobj, code) = (solution.y, solution.primalObjective, solution.code)
         guard code == 0 || code == 3 || code == 4 else {
             throw CertifierError.solverFailed("CSDP returned code \(code)")
         }
@@ -77,56 +72,48 @@ public struct CSDPCertifier: Sendable {
     }
 }
 
-/// SDP-cert in CSDP's coordinate form (1-based indices; index 1 is the constant, variable v is v+2).
+/// SDP-cert in CSDP's coordinate form (index 1 is the constant, variable v is v+2).
 struct CSDPModel {
     enum Role { case normalisation, nonnegative(Int), aboveAffine(Int), complementarity(Int), box(Int) }
-    var c: [(i: Int32, j: Int32, v: Double)] = []
-    var a: [(con: Int32, block: Int32, i: Int32, j: Int32, v: Double)] = []
-    var rhs: [Double] = []
+    var program: CSDPProgram
     var roles: [Role] = []
-    var slacks = 0
 
     init(_ p: SDPProblem) {
-        func index(_ v: Int) -> Int32 { Int32(v + 2) }
-        var con: Int32 = 0
+        func index(_ v: Int) -> Int { v + 2 }
+        var q = CSDPProgram(size: p.size + 1)
+        var roles: [Role] = []
         func begin(_ role: Role, _ value: Double) {
-            con += 1
-            rhs.append(value)
+            q.begin(rhs: value)
             roles.append(role)
         }
-        func entry(_ i: Int32, _ j: Int32, _ v: Double) {
-            if v != 0 { a.append((con, 1, min(i, j), max(i, j), v)) }
-        }
-        func slack() {
-            slacks += 1
-            a.append((con, 2, Int32(slacks), Int32(slacks), -1))
-        }
         begin(.normalisation, 1)
-        entry(1, 1, 1)
+        q.entry(1, 1, 1)
         for k in 1..<p.layerCount {
             let w = p.weights[k - 1], bias = p.biases[k - 1]
             let previous = Array(p.block(k - 1))
             for (t, v) in p.block(k).enumerated() {
                 begin(.nonnegative(v), 0)  // P[x] − s = 0
-                entry(1, index(v), 0.5)
-                slack()
+                q.entry(1, index(v), 0.5)
+                q.slack()
                 begin(.aboveAffine(v), bias[t])  // P[x] − W P[x'] − s = b
-                entry(1, index(v), 0.5)
-                for (s, u) in previous.enumerated() { entry(1, index(u), -0.5 * w[t, s]) }
-                slack()
+                q.entry(1, index(v), 0.5)
+                for (s, u) in previous.enumerated() { q.entry(1, index(u), -0.5 * w[t, s]) }
+                q.slack()
                 begin(.complementarity(v), 0)  // P[xx] − Σ W P[x'x] − b P[x] = 0
-                entry(index(v), index(v), 1)
-                for (s, u) in previous.enumerated() { entry(index(u), index(v), -0.5 * w[t, s]) }
-                entry(1, index(v), -0.5 * bias[t])
+                q.entry(index(v), index(v), 1)
+                for (s, u) in previous.enumerated() { q.entry(index(u), index(v), -0.5 * w[t, s]) }
+                q.entry(1, index(v), -0.5 * bias[t])
             }
         }
         for v in 0..<p.size {
             begin(.box(v), p.lower[v] * p.upper[v])  // (l+u) P[x] − P[xx] − s = l u
-            entry(1, index(v), 0.5 * (p.lower[v] + p.upper[v]))
-            entry(index(v), index(v), -1)
-            slack()
+            q.entry(1, index(v), 0.5 * (p.lower[v] + p.upper[v]))
+            q.entry(index(v), index(v), -1)
+            q.slack()
         }
         let last = p.block(p.layerCount - 1)
-        for (t, v) in last.enumerated() where p.c[t] != 0 { c.append((1, index(v), 0.5 * p.c[t])) }
+        for (t, v) in last.enumerated() where p.c[t] != 0 { q.objective(1, index(v), 0.5 * p.c[t]) }
+        program = q
+        self.roles = roles
     }
 }

@@ -119,9 +119,16 @@ final class Table1CommandTests: XCTestCase {
         XCTAssertEqual(m.status, 0, m.stderr)
         let rendered = try ExperimentsBinary.run(["table1", "--config", config, "--out", parts, "--store", merged, "--render-only"])
         XCTAssertEqual(rendered.status, 0, rendered.stderr)
-        let a = try ResultStore(path: merged).allRows().map { [$0.method, "\($0.point)", "\($0.value)", "\($0.certified)"] }
-        let b = try ResultStore(path: whole + "/store.sqlite").allRows().map { [$0.method, "\($0.point)", "\($0.value)", "\($0.certified)"] }
-        XCTAssertEqual(a.sorted { $0.joined() < $1.joined() }, b.sorted { $0.joined() < $1.joined() })
+        // PGD runs batched over the points of a run, so a shard's margins may differ from the whole
+        // run's in the last bits (another batch, another BLAS blocking): values agree to 1e-9.
+        func rows(_ path: String) throws -> [(key: String, value: Double)] {
+            try ResultStore(path: path).allRows()
+                .map { (key: "\($0.method) \($0.point) \($0.certified)", value: $0.value) }
+                .sorted { $0.key < $1.key }
+        }
+        let a = try rows(merged), b = try rows(whole + "/store.sqlite")
+        XCTAssertEqual(a.map(\.key), b.map(\.key))
+        for (x, y) in zip(a, b) { XCTAssertEqual(x.value, y.value, accuracy: 1e-9 * max(1, abs(y.value)), x.key) }
         XCTAssertEqual(try report(URL(fileURLWithPath: parts)).rows.map { $0.cells[0].not_certified },
                        try report(URL(fileURLWithPath: whole)).rows.map { $0.cells[0].not_certified })
     }
