@@ -1,4 +1,5 @@
 import CCSDP
+import Foundation
 import LinearAlgebra
 
 /// An SDP in CSDP's standard form, built one constraint at a time, and its solve.
@@ -54,7 +55,8 @@ struct CSDPProgram {
         var primal: Matrix<Double>?
     }
 
-    /// Solves with CSDP's `easy_sdp` (its progress output discarded).
+    /// Solves with CSDP's `easy_sdp` (its progress output discarded unless the environment sets
+    /// `SDPCERT_CSDP_VERBOSE=1`).
     ///
     /// - Complexity: one interior-point solve, O(iterations · (k³ + k·size²)) for k constraints.
     func solve(keepPrimal: Bool = false) -> Solution {
@@ -66,7 +68,8 @@ struct CSDPProgram {
                 Int32(size), Int32(slacks), Int32(rhs.count), rhs,
                 Int32(objective.count), objective.map(\.i), objective.map(\.j), objective.map(\.v),
                 Int32(entries.count), entries.map(\.con), entries.map(\.block), entries.map(\.i),
-                entries.map(\.j), entries.map(\.v), &y, &pobj, &dobj, keepPrimal ? px.baseAddress : nil, 1)
+                entries.map(\.j), entries.map(\.v), &y, &pobj, &dobj, keepPrimal ? px.baseAddress : nil,
+                ProcessInfo.processInfo.environment["SDPCERT_CSDP_VERBOSE"] == "1" ? 0 : 1)
         }
         let primal = keepPrimal ? try? Matrix(rows: size, columns: size, elements: x) : nil
         return Solution(code: code, y: y, primalObjective: pobj, dualObjective: dobj, primal: primal)

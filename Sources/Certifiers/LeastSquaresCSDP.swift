@@ -55,10 +55,14 @@ public func solveLeastSquaresRelaxation(_ problem: LeastSquaresProblem) throws -
 
     let solution = q.solve(keepPrimal: true)
     let status: LeastSquaresSolution.Status
+    // CSDP's codes: 0 solved; 1 primal infeasible; 3 "partial success" (solved, full accuracy not
+    // reached: the relative gap is still small, so the rank test stands); 2 and 4–8 failures (dual
+    // infeasible, iteration limit, stuck at an edge, lack of progress, singular): the iterate is kept
+    // and marked inaccurate, never counted as rank 1; 9 (NaN or ∞) leaves nothing to keep.
     switch solution.code {
-    case 0: status = .optimal
+    case 0, 3: status = .optimal
     case 1: status = .infeasible
-    case 3, 4: status = .inaccurate
+    case 2, 4, 5, 6, 7, 8: status = .inaccurate
     default: throw CertifierError.solverFailed("CSDP returned code \(solution.code) on problem (B)")
     }
     guard let g = solution.primal else { throw CertifierError.solverFailed("CSDP returned no primal matrix") }
@@ -69,9 +73,11 @@ public func solveLeastSquaresRelaxation(_ problem: LeastSquaresProblem) throws -
         let i = offsets[0] - 1 + n
         objective += g[i, i] - 2 * x[n] * problem.center[n]
     }
-    let eigen = status == .infeasible ? [] : try g.symmetricEigen(.all, vectors: false).values
-    return LeastSquaresSolution(
+    let eigen = status == .infeasible || !g.isFinite ? [] : try g.symmetricEigen(.all, vectors: false).values
+    var result = LeastSquaresSolution(
         status: status, objective: objective, x: x, z: (1...problem.layerCount).map(row),
         rankRatio: LeastSquaresSolution.rankRatio(ascending: eigen), iterations: 0,
         seconds: Date().timeIntervalSince(start))
+    result.solverCode = Int(solution.code)
+    return result
 }

@@ -64,6 +64,18 @@ public struct LeastSquaresProblem: Sendable, Equatable {
             center: center, target: target, radius: radius)
     }
 
+    /// Paper 2's instance for Figure 5a: `x̂ = center`, `ẑ = f_k(previous)` (the output of the first
+    /// `layers` hidden layers at another input, so the target is reachable).
+    public static func instance(
+        network: ReLUNetwork<Double>, layers: Int, center: [Double], previous: [Double], radius: Double
+    ) throws -> LeastSquaresProblem {
+        let reach = try LeastSquaresProblem(
+            network: network, layers: layers, center: previous,
+            target: [Double](repeating: 0, count: network.layers[min(layers, network.layers.count) - 1].outputSize), radius: 1)
+        let target = try reach.hiddenOutputs(previous).last!
+        return try LeastSquaresProblem(network: network, layers: layers, center: center, target: target, radius: radius)
+    }
+
     /// Problem (A) through (B) at radius ρ (paper 2, §8): all hidden layers of `network`, and the
     /// ball of radius ρ tangent to the decision boundary `⟨w, z⟩ + b = 0` from the side of `target`:
     ///

@@ -28,6 +28,8 @@ public struct LeastSquaresSolution: Sendable {
     public var iterations: Int
     /// Wall-clock seconds.
     public var seconds: Double
+    /// The solver's own return code, where it has one (CSDP's: 0 solved, 3 partial success, …).
+    public var solverCode: Int?
 
     public init(
         status: Status, objective: Double, x: [Double], z: [[Double]], rankRatio: Double, iterations: Int = 0,

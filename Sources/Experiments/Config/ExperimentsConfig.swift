@@ -14,6 +14,10 @@ public struct ExperimentsConfig: Equatable, Sendable {
     public var recipes: [String: TrainingRecipe] = [:]
     /// Table 1's comparison (`experiments.table1`), defaults for absent keys.
     public var table1 = ComparisonConfig()
+    /// Paper 2's Figure 5a (`experiments.rank1`).
+    public var rank1 = Rank1Config()
+    /// Paper 2's Figures 5b–c (`experiments.attack-gap`).
+    public var attackGap = AttackGapConfig()
     /// The file the configuration came from (relative paths in it are relative to its folder).
     public var sourcePath: String
 
@@ -64,11 +68,23 @@ public struct ExperimentsConfig: Equatable, Sendable {
         }
         var config = ExperimentsConfig(networks: networks, recipes: recipes, sourcePath: path)
         if let section = top["experiments"] {
-            let entries = try reader.mapping(section, context: "experiments", allowed: ["table1"])
+            let entries = try reader.mapping(section, context: "experiments", allowed: ["table1", "rank1", "attack-gap"])
             if let node = entries["table1"] {
                 config.table1 = try ComparisonConfig.parse(node, name: "table1", reader: reader)
                 for name in config.table1.networks ?? [] where config.network(named: name) == nil {
                     throw reader.error(node, "experiments.table1.networks: '\(name)' is not a network of this file (known: \(networks.map(\.name).joined(separator: ", ")))")
+                }
+            }
+            if let node = entries["rank1"] {
+                config.rank1 = try Rank1Config.parse(node, reader: reader)
+                for s in config.rank1.series where config.network(named: s.network) == nil {
+                    throw reader.error(node, "experiments.rank1.series: '\(s.network)' is not a network of this file (known: \(networks.map(\.name).joined(separator: ", ")))")
+                }
+            }
+            if let node = entries["attack-gap"] {
+                config.attackGap = try AttackGapConfig.parse(node, reader: reader)
+                if config.network(named: config.attackGap.network) == nil {
+                    throw reader.error(node, "experiments.attack-gap.network: '\(config.attackGap.network)' is not a network of this file (known: \(networks.map(\.name).joined(separator: ", ")))")
                 }
             }
         }

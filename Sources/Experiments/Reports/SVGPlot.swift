@@ -130,7 +130,7 @@ struct SVGPlot {
             }
         }
         // Legend.
-        for (k, s) in series.enumerated() where !s.label.isEmpty {
+        for (k, s) in series.filter({ !$0.label.isEmpty }).enumerated() {
             let y = top + 12 + 22 * Double(k), x = left + plotW + 14
             switch s.style {
             case .line(let dashed):

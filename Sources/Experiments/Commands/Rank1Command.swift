@@ -1,0 +1,140 @@
+import ArgumentParser
+import Certifiers
+import Datasets
+import Foundation
+import LinearAlgebra
+
+/// `experiments rank1`: paper 2's Figure 5a, how often problem (B)'s relaxation is rank 1.
+struct Rank1Command: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rank1",
+        abstract: "Figure 5a of paper 2: the fraction of rank-1 (tight) solutions of problem (B)'s SDP relaxation vs ρ.",
+        discussion: """
+            For each series of experiments.rank1 (a network, the first k hidden layers, a solver) and each \
+            radius ρ of the grid, solves problem (B)'s relaxation on instances i = 1 … n: x̂ = verification \
+            image i, ẑ = f_k(verification image i − 1). A solution counts as rank 1 when λ₁/λ₂ > 10³ (CSDP's \
+            interior point converges to a maximum-rank solution, so rank 1 means tight; BM2 reports rank 1 \
+            when its w = 0). Every solve is committed to the store as it finishes; a rerun resumes. Writes \
+            OUT/rank1.svg (+ .png), rank1.csv (one row per series and ρ) and rank1.md.
+
+            Examples:
+              experiments rank1 --instances 5
+              experiments rank1 --render-only
+            """)
+
+    @OptionGroup var options: PaperTwoOptions
+    @OptionGroup var data: DataOptions
+
+    func run() throws {
+        BLASThreads.count = ProcessInfo.processInfo.activeProcessorCount
+        let config = try ExperimentsConfig.load(path: data.config)
+        let settings = config.rank1
+        let radii = settings.radii.values
+        let mnist = MNIST(directory: try data.mnistDirectory())
+        let store = try ResultStore(path: options.storePath)
+        let interruption = Interruption()
+        interruption.install()
+        var lines: [(series: Rank1Config.Series, key: (Double) -> ResultKey, instances: Int)] = []
+        var notes: [String] = []
+        for series in settings.series {
+            guard let entry = config.network(named: series.network) else {
+                notes.append("\(series.label): no network '\(series.network)' in \(data.config)")
+                continue
+            }
+            let (prepared, note) = try prepareSubject(
+                entry, config: config, mnist: mnist, mayTrain: !(options.noTrain || options.renderOnly),
+                workers: ProcessInfo.processInfo.activeProcessorCount)
+            guard let subject = prepared else {
+                notes.append("\(series.label): \(note ?? "unavailable")")
+                continue
+            }
+            let hidden = subject.network.layers.count - 1
+            guard (1...max(hidden, 1)).contains(series.layers), series.layers <= hidden else {
+                throw CommandError("rank1: \(series.network) has \(hidden) hidden layers, the series asks for k = \(series.layers)")
+            }
+            let n = min(options.instances ?? series.instances ?? settings.instances, MNIST.verificationCount - 1)
+            let variant = try MNISTVariant(inputShape: subject.network.inputShape, networkName: series.network)
+            let images = try variant.images(mnist, split: .verification)
+            let method = "rank1", opts = "layers=\(series.layers),solver=\(series.solver.rawValue)"
+            let key = { (rho: Double) in
+                ResultKey(networkHash: subject.hash, method: method, options: opts, eps: rho, split: Split.verification.rawValue)
+            }
+            lines.append((series, key, n))
+            if options.renderOnly { continue }
+            let network = subject.network, layers = series.layers
+            var jobs: [LeastSquaresJob] = []
+            for rho in radii {
+                for i in 1...n {
+                    jobs.append(LeastSquaresJob(
+                        key: key(rho), network: series.network, instance: i, label: images.labels[i], predicted: -1,
+                        solver: series.solver,
+                        make: {
+                            let center = try images.inputs([i], as: Double.self).elements
+                            let previous = try images.inputs([i - 1], as: Double.self).elements
+                            return try LeastSquaresProblem.instance(
+                                network: network, layers: layers, center: center, previous: previous, radius: rho)
+                        },
+                        describe: { problem, _ in
+                            ["target_gap": try problem.evaluate(problem.center).residual]  // Corollary 2.3: rank 1 when ρ ≥ this
+                        }))
+                }
+            }
+            if interruption.requested { break }
+            _ = try runLeastSquaresJobs(options.shard.select(jobs), store: store, label: "rank1 \(series.label)", interruption: interruption)
+        }
+        try render(lines, radii: radii, store: store, notes: notes)
+        if interruption.requested { throw ExitCode(130) }
+    }
+
+    private func render(
+        _ lines: [(series: Rank1Config.Series, key: (Double) -> ResultKey, instances: Int)], radii: [Double],
+        store: ResultStore, notes: [String]
+    ) throws {
+        var csv = ["network,layers,solver,rho,instances,rank1,fraction,inaccurate,mean_seconds,max_seconds"]
+        var md = [
+            "Figure 5a (paper 2): fraction of instances whose relaxation of problem (B) is rank 1 (λ₁/λ₂ > 10³).", "",
+            "| series | instances | " + radii.map { String(format: "ρ = %g", $0) }.joined(separator: " | ") + " | s per solve |",
+            "|---|---|" + radii.map { _ in "---|" }.joined() + "---|",
+        ]
+        var plot = SVGPlot(
+            title: "Figure 5a: rank-1 solutions of problem (B)'s SDP relaxation", xLabel: "radius ρ of ‖f(x) − ẑ‖ ≤ ρ",
+            yLabel: "rank-1 instances (%)", xScale: .log)
+        for (s, line) in lines.enumerated() {
+            var points: [(x: Double, y: Double)] = []
+            var cells: [String] = []
+            var allSeconds: [Double] = []
+            for rho in radii {
+                let rows = try store.rows(line.key(rho)).filter { (1...line.instances).contains($0.key) }.map(\.value)
+                guard !rows.isEmpty else { cells.append("–"); continue }
+                let ones = rows.filter(\.certified).count
+                let inaccurate = rows.filter { $0.status != "optimal" }.count
+                let seconds = rows.map(\.seconds)
+                allSeconds += seconds
+                let fraction = Double(ones) / Double(rows.count)
+                points.append((rho, 100 * fraction))
+                cells.append(String(format: "%.0f %%", 100 * fraction) + (rows.count < line.instances ? " (\(rows.count))" : ""))
+                csv.append([
+                    line.series.network, "\(line.series.layers)", line.series.solver.rawValue, "\(rho)", "\(rows.count)", "\(ones)",
+                    "\(fraction)", "\(inaccurate)", String(format: "%.3f", seconds.reduce(0, +) / Double(seconds.count)),
+                    String(format: "%.3f", seconds.max() ?? 0),
+                ].joined(separator: ","))
+            }
+            let meanSeconds = allSeconds.isEmpty ? "–" : String(format: "%.2f", allSeconds.reduce(0, +) / Double(allSeconds.count))
+            md.append("| \(line.series.label) | \(line.instances) | " + cells.joined(separator: " | ") + " | \(meanSeconds) |")
+            if !points.isEmpty {
+                plot.series.append(.init(
+                    label: line.series.label, points: points, style: .line(dashed: line.series.solver == .bm2),
+                    color: SVGPlot.palette[s % SVGPlot.palette.count]))
+                plot.series.append(.init(label: "", points: points, style: .markers, color: SVGPlot.palette[s % SVGPlot.palette.count]))
+            }
+        }
+        plot.notes = ["instance i: x̂ = verification image i, ẑ = f_k(image i − 1); paper: 1000 instances, 1 layer mostly tight, ≥ 2 loose"]
+        md += [""] + notes.map { "- \($0)" }
+        let base = try options.output("rank1")
+        try atomicWrite(csv.joined(separator: "\n") + "\n", to: base + ".csv")
+        try atomicWrite(md.joined(separator: "\n") + "\n", to: base + ".md")
+        let files = plot.series.isEmpty ? [] : try plot.write(to: base)
+        print(md.joined(separator: "\n"))
+        print("wrote \(base).csv, .md" + files.map { ", " + ($0 as NSString).lastPathComponent }.joined())
+    }
+}

@@ -1,0 +1,89 @@
+import Certifiers
+import Foundation
+
+/// One solve of problem (B)'s relaxation in a paper-2 experiment: its store key and how to build it.
+struct LeastSquaresJob {
+    /// Network hash, method, options (layers, solver, target), ρ (in the `eps` column), split.
+    var key: ResultKey
+    var network: String
+    /// The instance (verification image index).
+    var instance: Int
+    /// The instance's true label (stored as `label`).
+    var label: Int
+    /// What the `predicted` column holds (the target class for attack-gap, −1 otherwise).
+    var predicted: Int
+    var solver: LeastSquaresSolver
+    /// Builds the problem (done only when the job is not in the store yet).
+    var make: () throws -> LeastSquaresProblem
+    /// Extra numbers to store beside the solution (e.g. the predicted and actual feasibility).
+    var describe: (LeastSquaresProblem, LeastSquaresSolution) throws -> [String: Double] = { _, _ in [:] }
+}
+
+/// Solves one instance with the chosen solver.
+///
+/// - Complexity: one CSDP interior-point solve, or one BM2 augmented-Lagrangian run.
+func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolver) throws -> LeastSquaresSolution {
+    switch solver {
+    case .csdp: return try solveLeastSquaresRelaxation(problem)
+    case .bm2: throw CommandError("BM2 is not available yet")  // BM2-MERGE
+    }
+}
+
+/// Runs the jobs that the store does not have yet, committing each as it finishes; stops between
+/// jobs when interrupted. Returns the number of jobs computed.
+///
+/// A stored row: `certified` = rank 1 (λ₁/λ₂ > 10³), `value` = the relaxation's objective L_lb²,
+/// `status` = the solver's status, `details` = JSON with the rank ratio, ‖x − x̂‖, ‖f(x) − ẑ‖ and the
+/// job's extra numbers.
+func runLeastSquaresJobs(
+    _ jobs: [LeastSquaresJob], store: ResultStore, label: String, interruption: Interruption?
+) throws -> Int {
+    var cache: [ResultKey: [Int: ResultRow]] = [:]
+    func stored(_ job: LeastSquaresJob) throws -> Bool {
+        if cache[job.key] == nil { cache[job.key] = try store.rows(job.key) }
+        return cache[job.key]![job.instance] != nil
+    }
+    let missing = try jobs.filter { try !stored($0) }
+    if missing.isEmpty { return 0 }
+    FileHandle.standardError.write(Data("\(label): \(jobs.count - missing.count) of \(jobs.count) solves in the store, \(missing.count) to run\n".utf8))
+    let progress = ProgressReporter(total: missing.count, label: label)
+    var done = 0, rankOne = 0, seconds = 0.0
+    for job in missing {
+        if interruption?.requested == true { break }
+        let problem = try job.make()
+        let solution = try solveLeastSquares(problem, solver: job.solver)
+        let (dist, residual) = try problem.evaluate(solution.x)
+        var details = try job.describe(problem, solution)
+        details["rank_ratio"] = solution.rankRatio
+        details["distance"] = dist
+        details["residual"] = residual
+        details["radius"] = problem.radius
+        if let code = solution.solverCode { details["solver_code"] = Double(code) }
+        try store.insert(ResultRow(
+            networkHash: job.key.networkHash, network: job.network, method: job.key.method, options: job.key.options,
+            eps: job.key.eps, split: job.key.split, point: job.instance, label: job.label, predicted: job.predicted,
+            certified: solution.isRankOne, value: solution.objective, details: jsonObject(details),
+            seconds: solution.seconds, status: solution.status.rawValue))
+        done += 1
+        seconds += solution.seconds
+        if solution.isRankOne { rankOne += 1 }
+        progress.update(done: done, detail: String(format: "rank 1: %d/%d, %.2f s per solve", rankOne, done, seconds / Double(done)))
+    }
+    return done
+}
+
+/// A flat JSON object of numbers with sorted keys; non-finite numbers become null.
+func jsonObject(_ values: [String: Double]) -> String {
+    "{" + values.keys.sorted().map { k in
+        let v = values[k]!
+        return "\"\(k)\": " + (v.isFinite ? "\(v)" : "null")
+    }.joined(separator: ", ") + "}"
+}
+
+/// The numbers of a stored row's `details` (null entries come back as nil).
+func detailNumbers(_ row: ResultRow) -> [String: Double] {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(row.details.utf8)) as? [String: Any] else { return [:] }
+    var out: [String: Double] = [:]
+    for (k, v) in object { if let d = v as? Double { out[k] = d } else if let i = v as? Int { out[k] = Double(i) } }
+    return out
+}
