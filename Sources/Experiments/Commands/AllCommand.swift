@@ -4,10 +4,10 @@ import ArgumentParser
 struct AllCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
-        abstract: "Every table and figure of paper 1: table1, figure3, prop1, figure2.",
+        abstract: "Every table and figure of both papers: table1, figure3, prop1, figure2, rank1, attack-gap.",
         discussion: """
-            Runs the commands in that order with the same --out, --store, --points and --workers. Paper 2's \
-            outputs (rank1, attack-gap) are not implemented yet.
+            Runs the commands in that order with the same --out, --store, --points and --workers (paper 2's \
+            commands take the instance counts of experiments.yaml, or --instances).
 
             Example:
               experiments all --points 40
@@ -15,18 +15,24 @@ struct AllCommand: ParsableCommand {
 
     @OptionGroup var options: RunOptions
     @OptionGroup var data: DataOptions
+    @Option(help: ArgumentHelp("rank1 and attack-gap: instances instead of the configuration's.", valueName: "n"))
+    var instances: Int?
 
     func run() throws {
         var shared = ["--out", options.out, "--config", data.config]
         if let mnist = data.mnist { shared += ["--mnist", mnist] }
-        var run = shared + ["--store", options.storePath, "--shard", options.shard.description]
+        var common = shared + ["--store", options.storePath, "--shard", options.shard.description]
+        if options.noTrain { common.append("--no-train") }
+        if options.renderOnly { common.append("--render-only") }
+        var run = common
         if let points = options.points { run += ["--points", "\(points)"] }
         if let workers = options.workers { run += ["--workers", "\(workers)"] }
-        if options.noTrain { run.append("--no-train") }
-        if options.renderOnly { run.append("--render-only") }
         try Table1Command.parse(run).run()
         try Figure3Command.parse(run).run()
         try Prop1Command.parse(["--out", options.out]).run()
         try Figure2Command.parse(["--out", options.out]).run()
+        let paperTwo = common + (instances.map { ["--instances", "\($0)"] } ?? [])
+        try Rank1Command.parse(paperTwo).run()
+        try AttackGapCommand.parse(paperTwo).run()
     }
 }

@@ -29,7 +29,7 @@ struct AttackGapCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() throws {
-        BLASThreads.count = ProcessInfo.processInfo.activeProcessorCount
+        BLASThreads.count = 1  // small dense products; one thread is faster on a busy machine
         let config = try ExperimentsConfig.load(path: data.config)
         let settings = config.attackGap
         let radii = settings.radii.values
