@@ -27,7 +27,10 @@ enum RecipeConfig {
         var recipe = TrainingRecipe.defaults(for: kind)
         if let n = map["arch"] {
             let text = try reader.string(n, key: "arch", context: context, in: node)
-            do { try recipe.setArchitecture(text) } catch { throw reader.error(n, "\(context): \(error)") }
+            do { try recipe.setArchitecture(text) } catch {
+                guard case .invalidRecipe(let message) = error else { throw reader.error(n, "\(context): \(error)") }
+                throw reader.error(n, "\(context).\(message)")  // "recipes.a.arch: …"
+            }
         }
         if let n = map["epochs"] { recipe.epochs = try reader.integer(n, key: "\(context).epochs") }
         if let n = map["batch"] { recipe.batchSize = try reader.integer(n, key: "\(context).batch") }
