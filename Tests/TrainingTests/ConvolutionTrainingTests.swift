@@ -24,29 +24,22 @@ final class ConvolutionTrainingTests: XCTestCase {
         let g = try net.backward(trace, scoreGradient: softmaxCrossEntropy(trace.scores, labels: labels).gradient).parameters!.flat
         let tied = conv.tie(weightGradient: g[0], biasGradient: g[1])
         let (kernel, bias) = try conv.kernel(of: net.layers[0])
-        // Perturbing one kernel (or bias) entry moves all its copies in the dense layer.
-        func lossAt(_ k: [Double], _ b: [Double]) throws -> Double {
+        // θ = (K, β); perturbing one entry moves all its copies in the dense layer.
+        func lossAt(_ theta: [Double]) throws -> Double {
             var p = net.flatParameters
-            let layer = try conv.expand(kernel: k, bias: b)
+            let layer = try conv.expand(kernel: Array(theta[..<conv.kernelSize]), bias: Array(theta[conv.kernelSize...]))
             (p[0], p[1]) = (layer.weight.elements, layer.bias)
             var n = net
             try n.setFlatParameters(p)
             return try loss(n)
         }
-        let h = 1e-6
-        for q in 0..<conv.kernelSize {
-            var (plus, minus) = (kernel, kernel)
+        let theta = kernel + bias, analytic = tied.kernel + tied.bias, h = 1e-6
+        for q in theta.indices {
+            var (plus, minus) = (theta, theta)
             plus[q] += h
             minus[q] -= h
-            let numeric = (try lossAt(plus, bias) - lossAt(minus, bias)) / (2 * h)
-            XCTAssertEqual(tied.kernel[q], numeric, accuracy: 1e-7, "kernel entry \(q)")
-        }
-        for f in 0..<conv.filters {
-            var (plus, minus) = (bias, bias)
-            plus[f] += h
-            minus[f] -= h
-            let numeric = (try lossAt(kernel, plus) - lossAt(kernel, minus)) / (2 * h)
-            XCTAssertEqual(tied.bias[f], numeric, accuracy: 1e-7, "bias entry \(f)")
+            let numeric = (try lossAt(plus) - lossAt(minus)) / (2 * h)
+            XCTAssertEqual(analytic[q], numeric, accuracy: 1e-7, q < conv.kernelSize ? "kernel entry \(q)" : "bias \(q - conv.kernelSize)")
         }
         XCTAssertGreaterThan(tied.kernel.map(abs).max()!, 1e-4, "a non-trivial gradient")
     }
