@@ -18,6 +18,20 @@ static inline hid_t chdf5_c_s1(void) { return H5T_C_S1; }
 static inline hid_t chdf5_p_link_create(void) { return H5P_LINK_CREATE; }
 static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
 
+/// A dataset-creation property list for chunks of shape `chunk` (rank `rank`), byte-shuffled and
+/// deflate-compressed at `level` (0–9); any HDF5 reader decompresses transparently. Returns a
+/// negative id when the deflate filter is unavailable or a call fails. Close it with `H5Pclose`.
+static inline hid_t chdf5_deflate_plist(int rank, const hsize_t *chunk, unsigned level) {
+    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0) return -1;
+    hid_t plist = H5Pcreate(H5P_DATASET_CREATE);
+    if (plist < 0) return -1;
+    if (H5Pset_chunk(plist, rank, chunk) < 0 || H5Pset_shuffle(plist) < 0 || H5Pset_deflate(plist, level) < 0) {
+        H5Pclose(plist);
+        return -1;
+    }
+    return plist;
+}
+
 /// Silences HDF5's automatic error stack printing; the Swift wrapper reports errors itself.
 static inline void chdf5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

@@ -117,14 +117,30 @@ final class HDF5Object {
         return (shape, values)
     }
 
+    /// Datasets with more elements than this are written chunked and compressed.
+    static let compressionThreshold = 4096
+
     /// Writes a floating-point dataset, stored as float32 (`single`) or float64.
+    ///
+    /// A dataset of more than `compressionThreshold` elements is stored in chunks of whole rows
+    /// (about 64 Ki elements each), byte-shuffled and deflate-compressed (level 6), which shrinks the
+    /// mostly-zero matrices of convolutions; readers need nothing special.
     func writeFloatDataset(_ name: String, shape: [Int], values: [Double], single: Bool) throws(HDF5Failure) {
         let p = childPath(name)
         var dims = shape.map { hsize_t($0) }
         let sid = H5Screate_simple(Int32(dims.count), &dims, nil)
         defer { H5Sclose(sid) }
         let fileType = single ? chdf5_ieee_f32le() : chdf5_ieee_f64le()
-        let did = H5Dcreate2(id, name, fileType, sid, chdf5_p_default(), chdf5_p_default(), chdf5_p_default())
+        var creation = chdf5_p_default()
+        if values.count > Self.compressionThreshold, !shape.isEmpty {
+            let rowSize = shape.dropFirst().reduce(1, *)
+            var chunk = dims
+            chunk[0] = hsize_t(max(1, min(shape[0], (1 << 16) / max(rowSize, 1))))
+            let plist = chdf5_deflate_plist(Int32(chunk.count), &chunk, 6)
+            if plist >= 0 { creation = plist }
+        }
+        defer { if creation != chdf5_p_default() { H5Pclose(creation) } }
+        let did = H5Dcreate2(id, name, fileType, sid, chdf5_p_default(), creation, chdf5_p_default())
         guard did >= 0 else { throw HDF5Failure(path: p, reason: "could not create dataset") }
         defer { H5Dclose(did) }
         let status = values.withUnsafeBytes { buffer in

@@ -120,12 +120,47 @@ extension ReLUNetwork {
         if let i = b.firstIndex(where: { !$0.isFinite }) {
             throw HDF5Failure(path: bPath, reason: "non-finite value \(b[i]) at [\(i)]")
         }
+        let layer: DenseLayer<Scalar>
         do {
             let weight = try Matrix(rows: wShape[0], columns: wShape[1], elements: w.map { Scalar($0) })
-            return try DenseLayer(weight: weight, bias: b.map { Scalar($0) })
+            layer = try DenseLayer(weight: weight, bias: b.map { Scalar($0) })
         } catch {
             throw HDF5Failure(path: group.path, reason: "\(error)")
         }
+        return try readConvolution(group, layer)
+    }
+
+    /// The value of a layer group's `kind` attribute that marks a convolution (network-format.md).
+    static var convolutionKind: String { "conv2d" }
+
+    /// The layer with its `convolution` when its group carries `kind = "conv2d"` and the structure
+    /// attributes (network-format.md, optional extension); the dense matrix must have that structure.
+    private static func readConvolution(_ group: HDF5Object, _ layer: DenseLayer<Scalar>) throws(HDF5Failure) -> DenseLayer<Scalar> {
+        guard group.hasAttribute("kind"), try group.attributeClass("kind") == .string,
+            try group.readStringAttribute("kind") == convolutionKind
+        else { return layer }
+        func scalar(_ name: String) throws(HDF5Failure) -> Int {
+            let v = try group.readIntegerAttribute(name)
+            guard v.count == 1 else { throw HDF5Failure(path: "\(group.path)@\(name)", reason: "must be a scalar, has \(v.count) elements") }
+            return v[0]
+        }
+        let shape = try group.readIntegerAttribute("in_shape")
+        guard shape.count == 3 else {
+            throw HDF5Failure(path: "\(group.path)@in_shape", reason: "must be [channels, height, width], got \(shape)")
+        }
+        var result = layer
+        do {
+            let layout = try ConvolutionLayout(
+                inputChannels: shape[0], inputHeight: shape[1], inputWidth: shape[2], filters: try scalar("filters"),
+                kernel: try scalar("kernel"), stride: try scalar("stride"))
+            _ = try layout.kernel(of: layer)
+            result.convolution = layout
+        } catch let failure as HDF5Failure {
+            throw failure
+        } catch {
+            throw HDF5Failure(path: group.path + "/weight", reason: "\(error)")
+        }
+        return result
     }
 
     /// Writes the network in the format of network-format.md.
@@ -160,6 +195,13 @@ extension ReLUNetwork {
                         values: layer.weight.elements.map { Double($0) }, single: single)
                     try g.writeFloatDataset(
                         "bias", shape: [layer.outputSize], values: layer.bias.map { Double($0) }, single: single)
+                    if let c = layer.convolution {
+                        try g.writeStringAttribute("kind", Self.convolutionKind)
+                        try g.writeIntegerAttribute("in_shape", c.inputShape, asArray: true)
+                        try g.writeIntegerAttribute("filters", [c.filters], asArray: false)
+                        try g.writeIntegerAttribute("kernel", [c.kernel], asArray: false)
+                        try g.writeIntegerAttribute("stride", [c.stride], asArray: false)
+                    }
                 }
             }  // the file is closed here, when `root` is released
             guard rename(temporary, file) == 0 else {

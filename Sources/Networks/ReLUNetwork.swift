@@ -6,14 +6,23 @@ public struct DenseLayer<Scalar: BLASScalar>: Equatable, Sendable {
     public var weight: Matrix<Scalar>
     /// The bias, of length `outputSize`.
     public var bias: [Scalar]
+    /// The convolution this layer expands, when it is one (`ConvolutionLayout`): a record of its
+    /// structure, kept through training and files; `ConvolutionLayout.kernel(of:)` checks it.
+    public var convolution: ConvolutionLayout?
 
-    /// A layer; the bias length must equal the number of weight rows.
-    public init(weight: Matrix<Scalar>, bias: [Scalar]) throws {
+    /// A layer; the bias length must equal the number of weight rows, and a convolution's sizes
+    /// the matrix's.
+    public init(weight: Matrix<Scalar>, bias: [Scalar], convolution: ConvolutionLayout? = nil) throws {
         guard bias.count == weight.rows else {
             throw NetworkError.invalid("bias has \(bias.count) entries, weight has \(weight.rows) rows")
         }
+        if let convolution, convolution.outputSize != weight.rows || convolution.inputSize != weight.columns {
+            throw NetworkError.invalid(
+                "\(convolution) is \(convolution.outputSize)x\(convolution.inputSize), the weight \(weight.rows)x\(weight.columns)")
+        }
         self.weight = weight
         self.bias = bias
+        self.convolution = convolution
     }
 
     /// Number of inputs.
@@ -88,9 +97,13 @@ public struct ReLUNetwork<Scalar: BLASScalar>: Equatable, Sendable {
     public var classCount: Int { layers[layers.count - 1].outputSize }
     /// Widths of the hidden (ReLU) layers.
     public var hiddenSizes: [Int] { layers.dropLast().map(\.outputSize) }
-    /// The architecture as `784-200-100-50-10`.
+    /// The architecture as `784-200-100-50-10`, or `28x28-c16k4s2-c32k4s2-100-10` when the leading
+    /// layers are convolutions (`NetworkArchitecture`).
     public var architecture: String {
-        ([inputSize] + layers.map(\.outputSize)).map(String.init).joined(separator: "-")
+        let sizes = [inputSize] + layers.map(\.outputSize)
+        let convolutions = layers.prefix { $0.convolution != nil }.compactMap(\.convolution)
+        return ((try? NetworkArchitecture(sizes: sizes, convolutions: convolutions))
+            ?? (try? NetworkArchitecture(sizes: sizes)))?.description ?? sizes.map(String.init).joined(separator: "-")
     }
 
     /// The same network in another precision.
@@ -98,7 +111,9 @@ public struct ReLUNetwork<Scalar: BLASScalar>: Equatable, Sendable {
         try ReLUNetwork<Other>(
             name: name, provenance: provenance, inputShape: inputShape,
             inputLower: Other(inputLower), inputUpper: Other(inputUpper),
-            layers: layers.map { try DenseLayer(weight: $0.weight.converted(), bias: $0.bias.map { Other($0) }) })
+            layers: layers.map {
+                try DenseLayer(weight: $0.weight.converted(), bias: $0.bias.map { Other($0) }, convolution: $0.convolution)
+            })
     }
 }
 
@@ -108,6 +123,14 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
     case invalid(String)
     /// An input batch has the wrong number of features.
     case inputSize(expected: Int, got: Int)
+
+    /// The message without the `invalid network:` prefix.
+    public var reason: String {
+        switch self {
+        case .invalid(let what): return what
+        case .inputSize: return description
+        }
+    }
 
     public var description: String {
         switch self {

@@ -66,7 +66,8 @@ public struct Trainer {
             log("resuming \(name) from \(checkpoint.directory) after epoch \(saved.state.completedEpochs)/\(recipe.epochs)")
         } else {
             network = try ReLUNetwork<Float>.randomlyInitialized(
-                name: name, sizes: recipe.sizes, inputShape: recipe.inputShape, seed: recipe.seed)
+                name: name, sizes: recipe.sizes, convolutions: recipe.convolutions, inputShape: recipe.inputShape,
+                seed: recipe.seed)
             optimizer = OptimizerState(kind: recipe.optimizer, sizes: network.flatParameters.map(\.count))
             if recipe.kind == .grad { grad = GradTrainingState(recipe: recipe) }
         }
@@ -88,6 +89,7 @@ public struct Trainer {
                 state: .init(recipe: recipe, completedEpochs: epoch + 1, optimizerStep: optimizer.step, history: history))
             if let stopAfter, epoch + 1 >= stopAfter, epoch + 1 < recipe.epochs { return (network, history) }
         }
+        try recipe.checkConvolutions(of: network)
         network.name = name
         let last = history.last
         network.provenance = "trained by `experiments train`: \(recipe.summary)"
@@ -123,6 +125,7 @@ public struct Trainer {
                 regularizerSum += r.value
                 regularizerLossSum += r.weighted
             }
+            recipe.tieConvolutionGradients(&step.gradients)
             guard step.loss.isFinite else {
                 throw TrainingError.diverged("loss is \(step.loss) at epoch \(epoch + 1), batch \(b + 1); lower --lr")
             }

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import Networks
 
 /// What a training run optimises.
 public enum TrainingKind: String, Codable, Sendable, CaseIterable {
@@ -20,7 +21,8 @@ public enum TrainingKind: String, Codable, Sendable, CaseIterable {
 public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// The loss.
     public var kind: TrainingKind
-    /// Layer widths from input to classes, e.g. `[784, 200, 100, 50, 10]`.
+    /// Layer widths from input to classes, e.g. `[784, 200, 100, 50, 10]` (a convolution's width is
+    /// its flattened output, e.g. 16·13·13 = 2704).
     public var sizes: [Int]
     /// Passes over the `train` split.
     public var epochs: Int
@@ -50,6 +52,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var dualLearningRate: Double = 0
     /// grad: Lanczos steps per minibatch (warm-started from the previous eigenvectors).
     public var lanczosSteps: Int = 0
+    /// The convolutions among the layers, layers `0 ..< convolutions.count` (empty: all dense).
+    /// They are trained as dense layers with tied gradients (`ConvolutionLayout.tieInPlace`).
+    public var convolutions: [ConvolutionLayout] = []
 
     /// The defaults of a kind (paper 1's recipes; see the README's training section).
     public static func defaults(for kind: TrainingKind) -> TrainingRecipe {
@@ -83,8 +88,23 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         return epsilonStart + (epsilon - epsilonStart) * Double(epoch + 1) / Double(rampEpochs)
     }
 
-    /// The architecture as `784-200-100-50-10`.
-    public var architecture: String { sizes.map(String.init).joined(separator: "-") }
+    /// The architecture as `784-200-100-50-10` or `28x28-c16k4s2-c32k4s2-100-10` (`NetworkArchitecture`).
+    public var architecture: String {
+        (try? NetworkArchitecture(sizes: sizes, convolutions: convolutions))?.description
+            ?? sizes.map(String.init).joined(separator: "-")
+    }
+
+    /// Sets `sizes` and `convolutions` from the text form of `NetworkArchitecture`.
+    ///
+    /// - Throws: `TrainingError.invalidRecipe` naming the offending token.
+    public mutating func setArchitecture(_ text: String) throws(TrainingError) {
+        do {
+            let parsed = try NetworkArchitecture(parsing: text)
+            (sizes, convolutions) = (parsed.sizes, parsed.convolutions)
+        } catch {
+            throw .invalidRecipe("arch: \(error.reason)")
+        }
+    }
 
     /// The input shape implied by the input width: 784 → 28 × 28, 49 → 7 × 7 (pooled MNIST).
     public var inputShape: [Int] {
@@ -119,6 +139,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     /// Checks the values; the message names the field.
     public func validate() throws(TrainingError) {
         guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else { throw .invalidRecipe("arch must list ≥ 2 positive widths, got \(sizes)") }
+        do { _ = try NetworkArchitecture(sizes: sizes, convolutions: convolutions) } catch {
+            throw .invalidRecipe("arch: \(error.reason)")
+        }
+        if let first = convolutions.first, first.inputChannels != 1 || [first.inputHeight, first.inputWidth] != inputShape {
+            throw .invalidRecipe("the first convolution takes \(first.inputShape), the images are \(inputShape)")
+        }
         guard sizes.last == 10 else { throw .invalidRecipe("arch must end in 10 classes (MNIST), got \(architecture)") }
         guard sizes.first == 784 || sizes.first == 49 else {
             throw .invalidRecipe("arch must start with 784 (28 × 28) or 49 (7 × 7 pooled) inputs, got \(sizes[0])")

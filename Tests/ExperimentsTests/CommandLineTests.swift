@@ -175,6 +175,9 @@ final class TrainAndAttackCommandLineTests: XCTestCase {
         r = try ExperimentsBinary.run(["train", "--out", "/tmp/x.h5"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("exactly one of --recipe and --kind"), r.stderr)
+        r = try ExperimentsBinary.run(["train", "--kind", "plain", "--arch", "28x28-c16q4-10", "--out", "/tmp/x.h5"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--arch: layer 'c16q4' must be a width (100) or a convolution"), r.stderr)
     }
 }
 

@@ -16,7 +16,7 @@ final class ConfigTests: XCTestCase {
     func testRepositoryConfigParses() throws {
         let path = TestPaths.inRepository("experiments.yaml")
         let config = try ExperimentsConfig.load(path: path)
-        XCTAssertEqual(config.networks.map(\.name), ["Grad-NN", "LP-NN", "PGD-NN", "mnist_2_20"])
+        XCTAssertEqual(config.networks.map(\.name), ["Grad-NN", "LP-NN", "PGD-NN", "mnist_2_20", "dense-1", "dense-3", "CNN"])
         let entry = try XCTUnwrap(config.network(named: "mnist_2_20"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: config.resolve(entry.file)))
         var pgd = TrainingRecipe.defaults(for: .pgd)
@@ -27,6 +27,11 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(dense.optimizer, .sgd(momentum: 0.9, nesterov: true))
         XCTAssertEqual(dense.learningRate, 0.01)
         XCTAssertEqual(dense.epochs, 50)
+        let cnn = try XCTUnwrap(config.recipes["cnn"])
+        XCTAssertEqual(cnn.architecture, "28x28-c16k4s2-c32k4s2-100-10")
+        XCTAssertEqual(cnn.sizes, [784, 2704, 800, 100, 10])
+        XCTAssertEqual(cnn.optimizer, dense.optimizer)
+        XCTAssertEqual(cnn.learningRate, 0.01)
     }
 
     func testTable1SectionDefaultsAndOverrides() throws {
@@ -67,7 +72,8 @@ final class ConfigTests: XCTestCase {
             ("recipes:\n  a: {kind: fancy}\n", "f.yaml:2: recipes.a.kind must be one of plain, pgd, lp, grad, got 'fancy'"),
             ("recipes:\n  a: {kind: pgd, epochs: -1}\n", "f.yaml:2: recipes.a.epochs must be an integer ≥ 1"),
             ("recipes:\n  a: {kind: pgd, lr: fast}\n", "f.yaml:2: recipes.a.lr must be a number"),
-            ("recipes:\n  a: {kind: pgd, arch: 784-x}\n", "f.yaml:2: recipes.a.arch must look like 784-200-100-50-10"),
+            ("recipes:\n  a: {kind: pgd, arch: 784-x}\n", "f.yaml:2: recipes.a.arch: layer 'x' must be a width (100) or a convolution"),
+            ("recipes:\n  a: {kind: plain, arch: 784-c16k4s2-10}\n", "f.yaml:2: recipes.a.arch: convolution 'c16k4s2' needs an image input"),
             ("recipes:\n  a: {kind: lp, arch: 784-10-10-10}\n", "f.yaml:2: recipes.a: invalid training recipe: lp training supports one hidden layer"),
             ("recipes:\n  a: {kind: pgd, optimiser: adam}\n", "f.yaml:2: recipes.a: unknown key 'optimiser'"),
             ("networks:\n  - {name: n, file: f.h5, recipe: b}\n", "f.yaml:2: networks[0].recipe 'b' is not defined under recipes"),

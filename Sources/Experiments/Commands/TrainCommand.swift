@@ -18,6 +18,7 @@ struct TrainCommand: ParsableCommand {
             Examples:
               experiments train --recipe pgd-nn --out networks/paper1/pgd-nn.h5
               experiments train --kind plain --arch 784-100-10 --epochs 2 --out /tmp/plain.h5
+              experiments train --recipe cnn --out networks/paper2/cnn.h5 --threads 1
               experiments train --recipe lp-nn --epochs 1 --out /tmp/lp.h5
               experiments train --recipe grad-nn --out networks/paper1/grad-nn.h5 --threads 1
             """)
@@ -34,7 +35,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Network name (default: the recipe name or the file name).")
     var name: String?
 
-    @Option(help: ArgumentHelp("Layer widths, e.g. 784-200-100-50-10.", valueName: "widths"))
+    @Option(help: ArgumentHelp(
+        "Layers: widths (784-200-100-50-10) or an image, convolutions c<filters>k<kernel>s<stride> and widths (28x28-c16k4s2-c32k4s2-100-10).",
+        valueName: "layers"))
     var arch: String?
 
     @Option(help: "Epochs.") var epochs: Int?
@@ -56,7 +59,13 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         guard (recipe == nil) != (kind == nil) else { throw ValidationError("give exactly one of --recipe and --kind") }
-        if let arch, parseArchitecture(arch) == nil { throw ValidationError("--arch must look like 784-200-100-50-10, got '\(arch)'") }
+        if let arch {
+            var probe = TrainingRecipe.defaults(for: .plain)
+            do { try probe.setArchitecture(arch) } catch {
+                guard case .invalidRecipe(let message) = error else { throw error }
+                throw ValidationError("--\(message)")  // "--arch: …"
+            }
+        }
         if let optimizer, OptimizerKind(name: optimizer) == nil {
             throw ValidationError("--optimizer must be adam, sgd or nesterov, got '\(optimizer)'")
         }
@@ -74,7 +83,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             r = TrainingRecipe.defaults(for: kind ?? .plain)
         }
-        if let arch, let sizes = parseArchitecture(arch) { r.sizes = sizes }
+        if let arch { try r.setArchitecture(arch) }
         if let epochs { r.epochs = epochs }
         if let lr { r.learningRate = lr }
         if let batch { r.batchSize = batch }

@@ -8,6 +8,7 @@ import Yams
 /// recipes:
 ///   pgd-nn: {kind: pgd}
 ///   dense-1: {kind: plain, arch: 49-50-10, optimizer: nesterov, lr: 0.01, epochs: 50}
+///   cnn: {kind: plain, arch: 28x28-c16k4s2-c32k4s2-100-10, optimizer: nesterov, lr: 0.01, epochs: 50}
 /// ```
 enum RecipeConfig {
     /// The keys a recipe may state.
@@ -26,10 +27,10 @@ enum RecipeConfig {
         var recipe = TrainingRecipe.defaults(for: kind)
         if let n = map["arch"] {
             let text = try reader.string(n, key: "arch", context: context, in: node)
-            guard let sizes = parseArchitecture(text) else {
-                throw reader.error(n, "\(context).arch must look like 784-200-100-50-10, got '\(text)'")
+            do { try recipe.setArchitecture(text) } catch {
+                guard case .invalidRecipe(let message) = error else { throw reader.error(n, "\(context): \(error)") }
+                throw reader.error(n, "\(context).\(message)")  // "recipes.a.arch: …"
             }
-            recipe.sizes = sizes
         }
         if let n = map["epochs"] { recipe.epochs = try reader.integer(n, key: "\(context).epochs") }
         if let n = map["batch"] { recipe.batchSize = try reader.integer(n, key: "\(context).batch") }
@@ -55,13 +56,6 @@ enum RecipeConfig {
         do { try recipe.validate() } catch { throw reader.error(node, "\(context): \(error)") }
         return recipe
     }
-}
-
-/// `784-200-100-50-10` → `[784, 200, 100, 50, 10]`; nil unless ≥ 2 positive integers.
-func parseArchitecture(_ text: String) -> [Int]? {
-    let parts = text.split(separator: "-").map { Int($0) }
-    guard parts.count >= 2, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-    return parts.compactMap { $0 }
 }
 
 extension OptimizerKind {
