@@ -35,6 +35,13 @@ struct RankTwoLagrangian {
         variableOffsets = v
     }
 
+    /// Start of layer k's block `x_k` in a vector `(t, x_0, …, x_ℓ)` of the lifted space.
+    var vectorOffsets: [Int] {
+        var o = [1]
+        for n in sizes { o.append(o[o.count - 1] + n) }
+        return o
+    }
+
     /// Number of inequality constraints (3 per hidden neuron, plus the ball).
     var constraintCount: Int { constraintOffsets[constraintOffsets.count - 1] + 1 }
     /// Number of factor variables (`2 Σ n_k`).
@@ -138,5 +145,28 @@ struct RankTwoLagrangian {
         }
         let (t, out) = try slackProduct(y, constant: y0, t: [v[0]], x: x, wx: try forward(x))
         return t + out.flatMap(\.elements)
+    }
+
+    /// The dual certificate at the factor `flat` and SDP multipliers `y`: `y_0` making the constant
+    /// row of `S(y)[1; u]` vanish, and a Lanczos estimate (`steps` steps; `nil` when 0) of
+    /// `λ_min(S(y))` with its vector in the lifted space.
+    ///
+    /// - Complexity: two passes through the weights per Lanczos step.
+    func dualCertificate(_ y: [Double], at flat: [Double], steps: Int, seed: UInt64) throws
+        -> (y0: Double, minEigenvalue: Double?, vector: [Double])
+    {
+        let rows = try split(flat).map { try Matrix(rows: 1, columns: $0.columns, elements: Array($0.row(0))) }
+        let y0 = -(try slackProduct(y, constant: 0, t: [1], x: rows, wx: try forward(rows)).t[0])
+        guard steps > 0 else { return (y0, nil, []) }
+        let dimension = 1 + sizes.reduce(0, +)
+        var rng = SplitMix64(seed: seed), failure: Error? = nil
+        let top = try lanczosLargest(dimension: dimension, steps: steps, start: (0..<dimension).map { _ in rng.normal() }) { v in
+            do { return try slackProduct(y, constant: y0, vector: v).map { -$0 } } catch {
+                failure = error
+                return [Double](repeating: 0, count: v.count)
+            }
+        }
+        if let failure { throw failure }
+        return (y0, -top.value, top.vector)
     }
 }

@@ -11,8 +11,9 @@ public struct BurerMonteiroRank2: Sendable {
     public var penaltyStart: Double?
     /// Factor by which σ grows when the violation did not shrink by `requiredDecrease`.
     public var penaltyGrowth = 10.0
-    /// σ stops growing here; a violation that stagnates at this σ is reported as infeasible.
-    public var penaltyMax = 1e10
+    /// σ stops growing here; five outer iterations at this σ end the solve (a violation above
+    /// `infeasibilityThreshold` that stagnates there is reported as infeasible).
+    public var penaltyMax = 1e8
     /// The violation must shrink by this factor per outer iteration, or σ grows.
     public var requiredDecrease = 0.25
     /// Scaled constraint violation and complementarity accepted as zero.
@@ -33,8 +34,12 @@ public struct BurerMonteiroRank2: Sendable {
     public var seed: UInt64 = 1
     /// Standard deviation of the random start of `w` (it must not be 0: `w = 0` is invariant).
     public var initialSpread = 1e-3
-    /// Lanczos steps for `λ_min(S(y))` (0 skips the second-order check).
+    /// Lanczos steps for `λ_min(S(y))` (0 skips the second-order check and the escapes).
     public var lanczosSteps = 80
+    /// `λ_min(S(y)) ≥ −secondOrderTolerance · max(1, objective)` counts as `S(y) ⪰ 0`.
+    public var secondOrderTolerance = 1e-6
+    /// Restarts from a first-order point along S(y)'s negative eigenvector at most.
+    public var maxEscapes = 3
 
     public init() {}
 
@@ -51,15 +56,21 @@ public struct BurerMonteiroRank2: Sendable {
     /// inner solves, on a problem scaled as ALGENCAN does (objective and each constraint divided
     /// by the ∞-norm of its gradient at the start when that exceeds 1).
     ///
-    /// The start is `u` = the forward pass of `start` (default `x̂`), which satisfies every ReLU
-    /// constraint, and `w` = `initialSpread` × a seeded normal vector.
+    /// The start is `u` = the forward pass of `start` (default `x̂`), `w_0` = `initialSpread` × a
+    /// seeded normal vector and `w_{k+1} = ½ W_k w_k`: every ReLU constraint holds there (the
+    /// product one as `w² ≤ (W w) ⊙ w`), only the ball may not. When a first-order point has
+    /// `λ_min(S(y)) < 0`, `w` moves along the Lanczos vector (at most `maxEscapes` times) and the
+    /// augmented Lagrangian resumes: a rank-1 point with `w ≈ 0` cannot leave it otherwise.
     ///
     /// Checks, reported in `stationarity`: first order (the Lagrangian's gradient, the largest
     /// violation and complementarity, in the scaled problem) and second order through the SDP
     /// dual: with `y` the final multipliers and `y_0` fixed by stationarity of the constant row,
     /// `S(y) = C + Σ y_i A_i + y_0 E_00` annihilates `[1 0; u w]`, so `S(y) ⪰ 0` (estimated by
     /// Lanczos) with the first-order checks means `G` is globally optimal, and `−y_0` is then a
-    /// lower bound on the relaxation's value. `.optimal` needs the first-order checks only;
+    /// lower bound on the relaxation's value. When `f(x̂)` already lies in the ball (Corollary 2.3)
+    /// the answer `x = x̂`, `w = 0`, objective 0 is returned at once (y = 0, S = C ⪰ 0); the
+    /// augmented Lagrangian would only creep towards it, `w`'s penalty being quartic there.
+    /// `.optimal` needs the first-order checks only;
     /// `.infeasible` comes from `ẑ`'s distance to the nonnegative orthant exceeding ρ (a proof), or
     /// from a violation stagnating above `infeasibilityThreshold` at `penaltyMax` (a local verdict).
     /// The rank test is `λ₁/λ₂` of the 2×2 Gram matrix `[1 0; u w]ᵀ[1 0; u w]` (G's nonzero spectrum).
@@ -86,15 +97,28 @@ public struct BurerMonteiroRank2: Sendable {
                 seconds: Date().timeIntervalSince(began))
         }
 
+        // Corollary 2.3: f(x̂) inside the ball makes x̂ (w = 0, y = 0, S = C ⪰ 0) globally optimal.
+        if start == nil, distance(try problem.hiddenOutputs(problem.center).last!, problem.target) <= problem.radius {
+            var solution = LeastSquaresSolution(
+                status: .optimal, objective: 0, x: problem.center, z: try problem.hiddenOutputs(problem.center),
+                rankRatio: .infinity, seconds: Date().timeIntervalSince(began))
+            solution.stationarity = LeastSquaresSolution.Stationarity(
+                gradient: 0, violation: 0, complementarity: 0, dualMinEigenvalue: 0, dualBound: 0, penalty: 0,
+                innerIterations: 0)
+            return solution
+        }
+
         // Start: u = forward pass, w small and random.
         var rng = SplitMix64(seed: seed)
         var flat = [Double](repeating: 0, count: lag.variableCount)
         let u0 = start ?? problem.center
         let forwardPass = [u0] + (try problem.hiddenOutputs(u0))
+        var spread = (0..<sizes[0]).map { _ in initialSpread * rng.normal() }
         for k in sizes.indices {
+            if k > 0 { spread = try problem.weights[k - 1].apply(spread).map { 0.5 * $0 } }
             for i in 0..<sizes[k] {
                 flat[lag.variableOffsets[k] + i] = forwardPass[k][i]
-                flat[lag.variableOffsets[k] + sizes[k] + i] = initialSpread * rng.normal()
+                flat[lag.variableOffsets[k] + sizes[k] + i] = spread[i]
             }
         }
         let scaling = try Scaling(lag, at: flat)
@@ -133,77 +157,82 @@ public struct BurerMonteiroRank2: Sendable {
         var sigma = penaltyStart ?? min(max(10 * max(1, abs(scaling.objective * current.objective)) / max(1, 0.5 * startViolation), 1e-6), 1e6)
         var innerTolerance = max(optimalityTolerance, 1e-3)
         var previousMeasure = Double.infinity, previousViolation = Double.infinity
-        var stagnant = 0, outer = 0, innerIterations = 0
+        var stagnant = 0, outer = 0, innerIterations = 0, escapes = 0
         var status = LeastSquaresSolution.Status.inaccurate
         var check = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
+        var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
+        var expired = false
         struct Expired: Error {}
-        while outer < maxOuterIterations {
-            outer += 1
-            let inner = LBFGS(memory: memory, maxIterations: maxInnerIterations, gradientTolerance: innerTolerance)
-            var expired = false
-            do {
-                let report = try inner.minimize(&flat) { v in
-                    if let deadline, Date() >= deadline { throw Expired() }
-                    let e = try evaluate(v, lambda, sigma)
-                    return (e.value, e.gradient)
+        while true {
+            while outer < maxOuterIterations, !expired {
+                outer += 1
+                var inner = LBFGS(memory: memory, maxIterations: maxInnerIterations, gradientTolerance: innerTolerance)
+                inner.approximateWolfe = 1e-12
+                do {
+                    let report = try inner.minimize(&flat) { v in
+                        if let deadline, Date() >= deadline { throw Expired() }
+                        let e = try evaluate(v, lambda, sigma)
+                        return (e.value, e.gradient)
+                    }
+                    innerIterations += report.iterations
+                } catch is Expired {
+                    expired = true
                 }
-                innerIterations += report.iterations
-            } catch is Expired {
-                expired = true
-            }
-            current = try evaluate(flat, lambda, sigma)
-            var measure = 0.0
-            for i in 0..<constraints {
-                let g = current.scaled[i]
-                measure = max(measure, abs(max(g, -lambda[i] / sigma)))
-                lambda[i] = max(0, lambda[i] + sigma * g)
-            }
-            check = (
-                current.gradient.reduce(0) { max($0, abs($1)) },
-                current.scaled.reduce(0) { max($0, $1) },
-                zip(lambda, current.scaled).reduce(0) { max($0, min($1.0, abs($1.1))) })
-            if check.violation <= feasibilityTolerance, check.complementarity <= feasibilityTolerance,
-               check.gradient <= optimalityTolerance {
-                status = .optimal
-                break
-            }
-            if expired { break }
-            if sigma >= penaltyMax, check.violation > infeasibilityThreshold {
-                stagnant = check.violation > 0.9 * previousViolation ? stagnant + 1 : 0
-                if stagnant >= 3 {
-                    status = .infeasible
+                current = try evaluate(flat, lambda, sigma)
+                var measure = 0.0
+                for i in 0..<constraints {
+                    let g = current.scaled[i]
+                    measure = max(measure, abs(max(g, -lambda[i] / sigma)))
+                    lambda[i] = max(0, lambda[i] + sigma * g)
+                }
+                check = (
+                    current.gradient.reduce(0) { max($0, abs($1)) },
+                    current.scaled.reduce(0) { max($0, $1) },
+                    zip(lambda, current.scaled).reduce(0) { max($0, min($1.0, abs($1.1))) })
+                trace(outer, sigma, current.objective, check, lag, flat, current.gradient)
+                if check.violation <= feasibilityTolerance, check.complementarity <= feasibilityTolerance,
+                   check.gradient <= optimalityTolerance {
+                    status = .optimal
                     break
                 }
+                if sigma >= penaltyMax {
+                    // At the largest penalty: a violation that no longer falls means infeasible
+                    // (locally), anything else that lingers means the solve has stalled.
+                    stagnant += 1
+                    if check.violation > infeasibilityThreshold, check.violation > 0.9 * previousViolation, stagnant >= 3 {
+                        status = .infeasible
+                        break
+                    }
+                    if stagnant >= 5 { break }
+                }
+                if measure > requiredDecrease * previousMeasure { sigma = min(sigma * penaltyGrowth, penaltyMax) }
+                previousMeasure = measure
+                previousViolation = check.violation
+                innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
             }
-            if measure > requiredDecrease * previousMeasure { sigma = min(sigma * penaltyGrowth, penaltyMax) }
-            previousMeasure = measure
-            previousViolation = check.violation
-            innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
-        }
-
-        // The SDP multipliers of the unscaled program, and y_0 from the constant row.
-        let x = try lag.split(flat)
-        var y = (0..<constraints).map { lambda[$0] * scaling.constraints[$0] / scaling.objective }
-        let residual = current.scaled[constraints - 1] / scaling.constraints[constraints - 1] + problem.radius
-        y[constraints - 1] /= 2 * max(residual, 1e-12 * problem.radius)
-        let rows = try x.map { try Matrix(rows: 1, columns: $0.columns, elements: Array($0.row(0))) }
-        let y0 = -(try lag.slackProduct(y, constant: 0, t: [1], x: rows, wx: try lag.forward(rows)).t[0])
-        var minEigenvalue: Double? = nil
-        if lanczosSteps > 0, status != .infeasible {
-            let dimension = 1 + sizes.reduce(0, +)
-            var failure: Error? = nil
-            let top = try lanczosLargest(
-                dimension: dimension, steps: lanczosSteps, start: (0..<dimension).map { _ in rng.normal() }
-            ) { v in
-                do { return try lag.slackProduct(y, constant: y0, vector: v).map { -$0 } } catch {
-                    failure = error
-                    return [Double](repeating: 0, count: v.count)
+            guard status != .infeasible else { break }
+            // Second order: the dual slack of the unscaled program at the SDP multipliers.
+            var y = (0..<constraints).map { lambda[$0] * scaling.constraints[$0] / scaling.objective }
+            let residual = current.scaled[constraints - 1] / scaling.constraints[constraints - 1] + problem.radius
+            y[constraints - 1] /= 2 * max(residual, 1e-12 * problem.radius)
+            certificate = try lag.dualCertificate(y, at: flat, steps: lanczosSteps, seed: rng.next())
+            // Escape (Burer–Monteiro): w ← w + α v along S's negative direction lowers the Lagrangian.
+            guard let lowest = certificate.minEigenvalue, status == .optimal, !expired, escapes < maxEscapes,
+                  outer < maxOuterIterations, lowest < -secondOrderTolerance * max(1, current.objective) else { break }
+            escapes += 1
+            status = .inaccurate
+            let scale = 0.01 * (1 + flat.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            for k in sizes.indices {
+                for i in 0..<sizes[k] {
+                    flat[lag.variableOffsets[k] + sizes[k] + i] += scale * certificate.vector[lag.vectorOffsets[k] + i]
                 }
             }
-            if let failure { throw failure }
-            minEigenvalue = -top.value
+            previousMeasure = .infinity
+            stagnant = 0
+            innerTolerance = max(optimalityTolerance, 1e-3)
         }
 
+        let x = try lag.split(flat)
         let u = x.flatMap { Array($0.row(0)) }, w = x.flatMap { Array($0.row(1)) }
         var solution = LeastSquaresSolution(
             status: status, objective: current.objective, x: Array(x[0].row(0)),
@@ -211,8 +240,24 @@ public struct BurerMonteiroRank2: Sendable {
             iterations: outer, seconds: Date().timeIntervalSince(began))
         solution.stationarity = LeastSquaresSolution.Stationarity(
             gradient: check.gradient, violation: check.violation, complementarity: check.complementarity,
-            dualMinEigenvalue: minEigenvalue, dualBound: -y0, penalty: sigma, innerIterations: innerIterations)
+            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: sigma, innerIterations: innerIterations)
         return solution
+    }
+
+    /// The outer iterations one by one on standard output when `BM2_TRACE` is set.
+    private func trace(
+        _ outer: Int, _ sigma: Double, _ objective: Double,
+        _ check: (gradient: Double, violation: Double, complementarity: Double),
+        _ lag: RankTwoLagrangian, _ flat: [Double], _ gradient: [Double]
+    ) {
+        guard ProcessInfo.processInfo.environment["BM2_TRACE"] != nil else { return }
+        let parts = lag.sizes.indices.map { k in
+            let o = lag.variableOffsets[k], n = lag.sizes[k]
+            let w = flat[o + n..<o + 2 * n].reduce(0) { max($0, abs($1)) }
+            return String(format: "|w_%d| %.1e", k, w)
+        }
+        print(String(format: "BM2 outer %d σ %.0e f %.8e ∇ %.1e viol %.1e comp %.1e", outer, sigma, objective,
+                     check.gradient, check.violation, check.complementarity), parts.joined(separator: " "))
     }
 
     /// `λ₁/λ₂` of `[1 0; u w]ᵀ[1 0; u w] = [1 + ‖u‖², uᵀw; uᵀw, ‖w‖²]` (`.infinity` when λ₂ = 0).

@@ -9,7 +9,7 @@ import XCTest
 /// rank-1 solution, and never below CSDP's global optimum elsewhere.
 final class BurerMonteiroRank2Tests: XCTestCase {
     /// Random layers of the given widths, entries uniform in ±1/√fan-in, biases in ±0.3.
-    func randomLayers(_ sizes: [Int], _ rng: inout SplitMix64) throws -> (weights: [Matrix<Double>], biases: [[Double]]) {
+    static func randomLayers(_ sizes: [Int], _ rng: inout SplitMix64) throws -> (weights: [Matrix<Double>], biases: [[Double]]) {
         var weights: [Matrix<Double>] = [], biases: [[Double]] = []
         for k in 1..<sizes.count {
             let scale = 2 / Double(sizes[k - 1]).squareRoot()
@@ -56,7 +56,7 @@ final class BurerMonteiroRank2Tests: XCTestCase {
     func testCorollary23LargeRadiusGivesZeroAndTheCentre() throws {
         var rng = SplitMix64(seed: 7)
         for trial in 0..<3 {
-            let (weights, biases) = try randomLayers([6, 8, 7, 5], &rng)
+            let (weights, biases) = try Self.randomLayers([6, 8, 7, 5], &rng)
             let center = (0..<6).map { _ in 2 * rng.unitInterval() - 1 }
             let p0 = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: [Double](repeating: 0, count: 5), radius: 1)
             let f = try p0.hiddenOutputs(center).last!
@@ -78,7 +78,7 @@ final class BurerMonteiroRank2Tests: XCTestCase {
         var agreed = 0, loose = 0, worst = 0.0
         for sizes in [[5, 6], [4, 6, 5], [6, 8], [5, 5, 4]] {
             for _ in 0..<3 {
-                let (weights, biases) = try randomLayers(sizes, &rng)
+                let (weights, biases) = try Self.randomLayers(sizes, &rng)
                 let center = (0..<sizes[0]).map { _ in 2 * rng.unitInterval() - 1 }
                 let other = (0..<sizes[0]).map { _ in 2 * rng.unitInterval() - 1 }
                 let p0 = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: [Double](repeating: 0, count: sizes.last!), radius: 1)
@@ -120,5 +120,48 @@ final class BurerMonteiroRank2Tests: XCTestCase {
         XCTAssertEqual(BurerMonteiroRank2.gramRankRatio(u: [1, 2], w: [0, 0]), .infinity)
         // [1 0; 1 0; 0 1]: Gram = diag(2, 1).
         XCTAssertEqual(BurerMonteiroRank2.gramRankRatio(u: [1, 0], w: [0, 1]), 2, accuracy: 1e-12)
+    }
+
+    /// Not a test: seconds per instance on random networks of CNN size (784 → 2704 → 800, dense,
+    /// He-scaled) for k = 1, 2 layers, and on dense-3 size (49-50-50-50) against CSDP.
+    /// Runs only with `BM2_BENCH=1`.
+    func testBenchmark() throws {
+        guard ProcessInfo.processInfo.environment["BM2_BENCH"] != nil else { throw XCTSkip("BM2_BENCH not set") }
+        func instance(_ sizes: [Int], seed: UInt64, fraction: Double) throws -> LeastSquaresProblem {
+            var rng = SplitMix64(seed: seed)
+            var weights: [Matrix<Double>] = [], biases: [[Double]] = []
+            for k in 1..<sizes.count {
+                let scale = (2 / Double(sizes[k - 1])).squareRoot()
+                weights.append(try Matrix(
+                    rows: sizes[k], columns: sizes[k - 1], elements: (0..<sizes[k] * sizes[k - 1]).map { _ in scale * rng.normal() }))
+                biases.append((0..<sizes[k]).map { _ in 0.05 * rng.normal() })
+            }
+            // Image-like inputs: a fifth of the pixels lit, in (0, 1].
+            func image() -> [Double] { (0..<sizes[0]).map { _ in rng.unitInterval() < 0.2 ? 1 - rng.unitInterval() : 0 } }
+            let center = image(), other = image()
+            let p0 = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: [Double](repeating: 0, count: sizes.last!), radius: 1)
+            let target = try p0.hiddenOutputs(other).last!
+            let gap = distance(try p0.hiddenOutputs(center).last!, target)
+            return try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: fraction * gap)
+        }
+        func report(_ name: String, _ s: LeastSquaresSolution) {
+            let c = s.stationarity
+            print(String(format: "BENCH %@: %@ objective %.8e λ₁/λ₂ %.3e outer %d inner %d ∇ %.1e viol %.1e λ_min(S) %.2e %.2f s",
+                         name, s.status.rawValue, s.objective, s.rankRatio, s.iterations, c?.innerIterations ?? 0,
+                         c?.gradient ?? .nan, c?.violation ?? .nan, c?.dualMinEigenvalue ?? .nan, s.seconds))
+        }
+        var solver = BurerMonteiroRank2()
+        solver.timeLimit = 240
+        for sizes in [[49, 50, 50, 50]] {
+            for fraction in [0.3, 0.7] {
+                let p = try instance(sizes, seed: 5, fraction: fraction)
+                report("dense-3 size ρ=\(fraction)·gap BM2", try solver.solve(p))
+                report("dense-3 size ρ=\(fraction)·gap CSDP", try solveLeastSquaresRelaxation(p))
+            }
+        }
+        for sizes in [[784, 2704], [784, 2704, 800]] {
+            let p = try instance(sizes, seed: 3, fraction: 0.5)
+            report("CNN size k=\(sizes.count - 1) ρ=0.5·gap", try solver.solve(p))
+        }
     }
 }
