@@ -45,7 +45,7 @@ final class BurerMonteiroRank2Tests: XCTestCase {
                     assertCertified(s, context)
                     XCTAssertEqual(s.objective, optimum * optimum, accuracy: 1e-4 * max(optimum * optimum, 1e-4), context)
                     let (_, residual) = try problem.evaluate(s.x)
-                    XCTAssertLessThanOrEqual(residual, r * (1 + 1e-6), context)
+                    XCTAssertLessThanOrEqual(residual, r + 1e-7, context)  // feasibility to the solver's 1e-8 on the product constraints
                     tight += 1
                 }
             }
