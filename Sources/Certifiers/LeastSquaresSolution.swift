@@ -30,6 +30,43 @@ public struct LeastSquaresSolution: Sendable {
     public var seconds: Double
     /// The solver's own return code, where it has one (CSDP's: 0 solved, 3 partial success, …).
     public var solverCode: Int?
+    /// A local method's optimality checks (BM2); `nil` for interior-point solves.
+    public var stationarity: Stationarity? = nil
+
+    /// First- and second-order checks of a local (Burer–Monteiro) solve, in the units its
+    /// doc comment names.
+    public struct Stationarity: Sendable {
+        /// `‖∇_{u,w} L‖_∞` of the (scaled) Lagrangian at the final multipliers.
+        public var gradient: Double
+        /// The largest (scaled) constraint violation `max(0, g_i)`.
+        public var violation: Double
+        /// `max_i min(y_i, |g_i|)` over the (scaled) constraints and their multipliers.
+        public var complementarity: Double
+        /// A Lanczos estimate of `λ_min(S(y))`, the SDP dual slack at the final multipliers, in
+        /// objective units (`nil`: not computed). `≥ −tol` with the first-order checks means the
+        /// point is globally optimal for the SDP. The Ritz value over-estimates λ_min: not rigorous.
+        public var dualMinEigenvalue: Double?
+        /// The dual objective at the final multipliers: a lower bound on the relaxation's value
+        /// when `S(y) ⪰ 0`.
+        public var dualBound: Double
+        /// The final penalty parameter.
+        public var penalty: Double
+        /// Inner (L-BFGS) iterations in all.
+        public var innerIterations: Int
+
+        public init(
+            gradient: Double, violation: Double, complementarity: Double, dualMinEigenvalue: Double?,
+            dualBound: Double, penalty: Double, innerIterations: Int
+        ) {
+            self.gradient = gradient
+            self.violation = violation
+            self.complementarity = complementarity
+            self.dualMinEigenvalue = dualMinEigenvalue
+            self.dualBound = dualBound
+            self.penalty = penalty
+            self.innerIterations = innerIterations
+        }
+    }
 
     public init(
         status: Status, objective: Double, x: [Double], z: [[Double]], rankRatio: Double, iterations: Int = 0,

@@ -14,6 +14,11 @@ public struct LBFGS: Sendable {
     public var gradientTolerance: Double
     /// Step halvings per line search before it gives up.
     public var maxHalvings = 40
+    /// When positive, a step is also accepted under Hager and Zhang's approximate Wolfe
+    /// conditions (SIAM J. Optim. 16, 2005): `f(x + αd) ≤ f(x) + approximateWolfe·|f(x)|` and
+    /// `0.9 φ'(0) ≤ φ'(α) ≤ 0.8 |φ'(0)|` (φ' the slope along d). Near a minimum the Armijo decrease
+    /// drowns in the rounding of f; this lets the gradient keep falling. 0 (default): Armijo only.
+    public var approximateWolfe = 0.0
 
     public init(memory: Int = 10, maxIterations: Int = 500, gradientTolerance: Double = 1e-8) {
         self.memory = memory
@@ -80,6 +85,13 @@ public struct LBFGS: Sendable {
                 if trialValue.isFinite, trialValue <= value + 1e-4 * step * slope {
                     accepted = true
                     break
+                }
+                if approximateWolfe > 0, trialValue.isFinite, trialValue <= value + approximateWolfe * abs(value) {
+                    let trialSlope = dot(trialGradient, direction)
+                    if trialSlope >= 0.9 * slope, trialSlope <= -0.8 * slope {
+                        accepted = true
+                        break
+                    }
                 }
                 step *= 0.5
             }

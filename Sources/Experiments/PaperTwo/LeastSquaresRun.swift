@@ -19,13 +19,19 @@ struct LeastSquaresJob {
     var describe: (LeastSquaresProblem, LeastSquaresSolution) throws -> [String: Double] = { _, _ in [:] }
 }
 
+/// Seconds one BM2 solve may take before it stops with its last iterate (marked inaccurate).
+let bm2TimeLimit = 300.0
+
 /// Solves one instance with the chosen solver.
 ///
 /// - Complexity: one CSDP interior-point solve, or one BM2 augmented-Lagrangian run.
 func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolver) throws -> LeastSquaresSolution {
     switch solver {
     case .csdp: return try solveLeastSquaresRelaxation(problem)
-    case .bm2: throw CommandError("BM2 is not available yet")  // BM2-MERGE
+    case .bm2:
+        var bm2 = BurerMonteiroRank2()
+        bm2.timeLimit = bm2TimeLimit
+        return try bm2.solve(problem)
     }
 }
 
