@@ -42,7 +42,7 @@ public struct RadiusGrid: Equatable, Sendable {
 /// ```yaml
 /// experiments:
 ///   rank1:
-///     instances: 20                       # per series unless the series says (paper: 1000)
+///     instances: 4                        # per series unless the series says (paper: 1000)
 ///     radii: {from: 0.01, to: 100, count: 9}
 ///     series:
 ///       - {network: dense-3, layers: 1, solver: csdp}
@@ -62,12 +62,12 @@ public struct Rank1Config: Equatable, Sendable {
         public var label: String { "\(network), k = \(layers) (\(solver.rawValue.uppercased()))" }
     }
 
-    public var instances = 20
+    public var instances = 4
     public var radii = RadiusGrid(from: 0.01, to: 100, count: 9)
     public var series: [Series] = [
         Series(network: "dense-3", layers: 1, solver: .csdp), Series(network: "dense-3", layers: 2, solver: .csdp),
-        Series(network: "dense-3", layers: 3, solver: .csdp), Series(network: "CNN", layers: 1, solver: .bm2, instances: 4),
-        Series(network: "CNN", layers: 2, solver: .bm2, instances: 4),
+        Series(network: "dense-3", layers: 3, solver: .csdp), Series(network: "CNN", layers: 1, solver: .bm2, instances: 1),
+        Series(network: "CNN", layers: 2, solver: .bm2, instances: 1),
     ]
 
     public init() {}

@@ -65,6 +65,11 @@ func runLeastSquaresJobs(
         details["residual"] = residual
         details["radius"] = problem.radius
         if let code = solution.solverCode { details["solver_code"] = Double(code) }
+        if let st = solution.stationarity {
+            details["bm2_gradient"] = st.gradient
+            details["bm2_violation"] = st.violation
+            if let e = st.dualMinEigenvalue { details["bm2_dual_min_eigenvalue"] = e }
+        }
         try store.insert(ResultRow(
             networkHash: job.key.networkHash, network: job.network, method: job.key.method, options: job.key.options,
             eps: job.key.eps, split: job.key.split, point: job.instance, label: job.label, predicted: job.predicted,
