@@ -29,8 +29,7 @@ struct AttackGapCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() throws {
-        BLASThreads.count = 1  // small dense products; one thread is faster on a busy machine
-        let config = try ExperimentsConfig.load(path: data.config)
+        let config = try options.prepare(data)
         let settings = config.attackGap
         let radii = settings.radii.values
         guard let entry = config.network(named: settings.network) else {

@@ -26,8 +26,7 @@ struct Rank1Command: ParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() throws {
-        BLASThreads.count = 1  // small dense products; one thread is faster on a busy machine
-        let config = try ExperimentsConfig.load(path: data.config)
+        let config = try options.prepare(data)
         let settings = config.rank1
         let radii = settings.radii.values
         let mnist = MNIST(directory: try data.mnistDirectory())

@@ -21,6 +21,13 @@ struct PaperTwoOptions: ParsableArguments {
         if let instances, instances <= 0 { throw ValidationError("--instances must be positive, got \(instances)") }
     }
 
+    /// The configuration, with one BLAS thread (the solves' dense products are small; one thread
+    /// is faster on a busy machine).
+    func prepare(_ data: DataOptions) throws -> ExperimentsConfig {
+        BLASThreads.count = 1
+        return try ExperimentsConfig.load(path: data.config)
+    }
+
     var storePath: String { store ?? (out as NSString).appendingPathComponent("store.sqlite") }
 
     /// The base path `OUT/name` of an output, creating OUT.
