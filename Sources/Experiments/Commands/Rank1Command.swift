@@ -98,6 +98,7 @@ struct Rank1Command: ParsableCommand {
         var plot = SVGPlot(
             title: "Figure 5a: rank-1 solutions of problem (B)'s SDP relaxation", xLabel: "radius ρ of ‖f(x) − ẑ‖ ≤ ρ",
             yLabel: "rank-1 instances (%)", xScale: .log)
+        var failed: [(x: Double, y: Double)] = []
         for (s, line) in lines.enumerated() {
             var points: [(x: Double, y: Double)] = []
             var cells: [String] = []
@@ -110,7 +111,7 @@ struct Rank1Command: ParsableCommand {
                 let seconds = rows.map(\.seconds)
                 allSeconds += seconds
                 let fraction = Double(ones) / Double(rows.count)
-                points.append((rho, 100 * fraction))
+                if inaccurate == rows.count { failed.append((rho, 0)) } else { points.append((rho, 100 * fraction)) }
                 var cell = String(format: "%.0f %%", 100 * fraction)
                 if rows.count < line.instances { cell += " of \(rows.count)" }
                 if inaccurate > 0 { cell += " (\(inaccurate) failed)" }
@@ -130,9 +131,12 @@ struct Rank1Command: ParsableCommand {
                 plot.series.append(.init(label: "", points: points, style: .markers, color: SVGPlot.palette[s % SVGPlot.palette.count]))
             }
         }
+        if !failed.isEmpty {
+            plot.series.append(.init(label: "every solve failed (rank1.md)", points: failed, style: .markers, color: "#888888"))
+        }
         plot.notes = [
-            "instance i: x̂ = verification image i, ẑ = f_k(image i − 1); paper: 1000 instances, 1 layer mostly tight, ≥ 2 loose",
-            "a solve that fails (solver status inaccurate; rank1.md says how many) counts as not rank 1",
+            "x̂ = verification image i, ẑ = f_k(image i − 1); paper: 1000 instances per point",
+            "a failed solve counts as not rank 1; points where all failed are grey",
         ]
         md += [""] + notes.map { "- \($0)" }
         let base = try options.output("rank1")
