@@ -69,10 +69,8 @@ public struct LeastSquaresProblem: Sendable, Equatable {
     public static func instance(
         network: ReLUNetwork<Double>, layers: Int, center: [Double], previous: [Double], radius: Double
     ) throws -> LeastSquaresProblem {
-        let reach = try LeastSquaresProblem(
-            network: network, layers: layers, center: previous,
-            target: [Double](repeating: 0, count: network.layers[min(layers, network.layers.count) - 1].outputSize), radius: 1)
-        let target = try reach.hiddenOutputs(previous).last!
+        let first = network.layers.prefix(max(0, min(layers, network.layers.count - 1)))
+        let target = try Self.forward(previous, weights: first.map(\.weight), biases: first.map(\.bias)).last ?? []
         return try LeastSquaresProblem(network: network, layers: layers, center: center, target: target, radius: radius)
     }
 
@@ -109,6 +107,11 @@ public struct LeastSquaresProblem: Sendable, Equatable {
     ///
     /// - Complexity: ℓ `gemv`s.
     public func hiddenOutputs(_ x: [Double]) throws -> [[Double]] {
+        try Self.forward(x, weights: weights, biases: biases)
+    }
+
+    /// `[z_1, …, z_ℓ]` for `z_k = ReLU(W_{k−1} z_{k−1} + b_{k−1})`, `z_0 = x`.
+    static func forward(_ x: [Double], weights: [Matrix<Double>], biases: [[Double]]) throws -> [[Double]] {
         var z = x, outputs: [[Double]] = []
         for k in weights.indices {
             z = zip(try weights[k].apply(z), biases[k]).map { max($0 + $1, 0) }

@@ -63,12 +63,13 @@ struct AttackGapCommand: ParsableCommand {
                           eps: rho, split: Split.verification.rawValue)
             }
             instances.append((i, images.labels[i], from, to, key))
+            // w and b depend on the two classes only, not on ρ.
+            let (_, w, b) = try LeastSquaresProblem.attack(network: network, center: center, label: from, target: to, radius: 1)
             for rho in radii {
                 jobs.append(LeastSquaresJob(
                     key: key(rho), network: settings.network, instance: i, label: images.labels[i], predicted: to, solver: .csdp,
                     make: { try LeastSquaresProblem.attack(network: network, center: center, label: from, target: to, radius: rho).problem },
                     describe: { _, solution in
-                        let (_, w, b) = try LeastSquaresProblem.attack(network: network, center: center, label: from, target: to, radius: rho)
                         let scoresAtX = try network.scores(solution.x)
                         return [
                             "predicted": zip(w, solution.output).reduce(b) { $0 + $1.0 * $1.1 },
@@ -138,7 +139,7 @@ struct AttackGapCommand: ParsableCommand {
     ) throws {
         let feasible = rows.filter { $0.row.status != "infeasible" }
         let infeasible = rows.filter { $0.row.status == "infeasible" }.map(\.rho)
-        let what = "\(options.out.isEmpty ? "" : "")verification image \(inst.index), class \(inst.from) → \(inst.to)"
+        let what = "verification image \(inst.index), class \(inst.from) → \(inst.to)"
         var notes = ["tight = rank 1 (λ₁/λ₂ > 10³), loose otherwise"]
         if !infeasible.isEmpty {
             notes.append(String(format: "relaxation infeasible for %d radii (ρ ≤ %g): ẑ cannot be reached", infeasible.count, infeasible.max()!))
