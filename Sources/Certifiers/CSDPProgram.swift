@@ -31,10 +31,11 @@ struct CSDPProgram {
         if v != 0 { entries.append((Int32(rhs.count), 1, Int32(min(i, j)), Int32(max(i, j)), v)) }
     }
 
-    /// Gives the current constraint a slack: `tr(A X) − s = rhs`, `s ≥ 0`. Call after its entries.
-    mutating func slack() {
+    /// Gives the current constraint a slack: `tr(A X) + coefficient · s = rhs`, `s ≥ 0` (by default
+    /// `tr(A X) − s = rhs`). Call after its entries.
+    mutating func slack(coefficient: Double = -1) {
         slacks += 1
-        entries.append((Int32(rhs.count), 2, Int32(slacks), Int32(slacks), -1))
+        entries.append((Int32(rhs.count), 2, Int32(slacks), Int32(slacks), coefficient))
     }
 
     /// Adds `v` at `(i, j)` of `C`.

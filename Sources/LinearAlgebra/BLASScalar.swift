@@ -32,6 +32,14 @@ public struct BLASKernels<Scalar>: Sendable {
     /// LAPACK `potrf` on a row-major symmetric matrix (upper triangle read and overwritten by R
     /// with A = RᵀR): n, A → info (> 0: the leading minor of that order is not positive).
     let potrf: @Sendable (Int, UnsafeMutablePointer<Scalar>) -> Int32
+    /// LAPACK `potri`: from the factor R of `potrf` (upper triangle, row-major), the upper triangle
+    /// of A⁻¹: n, A → info.
+    let potri: @Sendable (Int, UnsafeMutablePointer<Scalar>) -> Int32
+    /// LAPACK `potrs`: solves A X = B for `nrhs` right-hand sides (B row-major n × nrhs) from the
+    /// factor of `potrf`: n, nrhs, R, B → info.
+    let potrs: @Sendable (Int, Int, UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Int32
+    /// LAPACK `trtri` on an upper-triangular row-major matrix (non-unit diagonal): n, R → info.
+    let trtri: @Sendable (Int, UnsafeMutablePointer<Scalar>) -> Int32
 }
 
 @inline(__always)
@@ -66,6 +74,18 @@ extension Float: BLASScalar {
         },
         potrf: { n, a in
             LAPACKE_spotrf(clapacke_row_major(), CChar(UInt8(ascii: "U")), Int32(n), a, Int32(n))
+        },
+        potri: { n, a in
+            LAPACKE_spotri(clapacke_row_major(), CChar(UInt8(ascii: "U")), Int32(n), a, Int32(n))
+        },
+        potrs: { n, nrhs, r, b in
+            LAPACKE_spotrs(
+                clapacke_row_major(), CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), r, Int32(n), b,
+                Int32(nrhs))
+        },
+        trtri: { n, a in
+            LAPACKE_strtri(
+                clapacke_row_major(), CChar(UInt8(ascii: "U")), CChar(UInt8(ascii: "N")), Int32(n), a, Int32(n))
         })
 }
 
@@ -92,5 +112,17 @@ extension Double: BLASScalar {
         },
         potrf: { n, a in
             LAPACKE_dpotrf(clapacke_row_major(), CChar(UInt8(ascii: "U")), Int32(n), a, Int32(n))
+        },
+        potri: { n, a in
+            LAPACKE_dpotri(clapacke_row_major(), CChar(UInt8(ascii: "U")), Int32(n), a, Int32(n))
+        },
+        potrs: { n, nrhs, r, b in
+            LAPACKE_dpotrs(
+                clapacke_row_major(), CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), r, Int32(n), b,
+                Int32(nrhs))
+        },
+        trtri: { n, a in
+            LAPACKE_dtrtri(
+                clapacke_row_major(), CChar(UInt8(ascii: "U")), CChar(UInt8(ascii: "N")), Int32(n), a, Int32(n))
         })
 }

@@ -3,10 +3,16 @@ import Networks
 import XCTest
 @testable import Certifiers
 
-/// Problem (B)'s SDP relaxation through CSDP against paper 2's theorems: Theorem 2.1 (one neuron:
-/// tight iff ρ ≥ |ẑ| or ρ < ẑ/(1 − min(0, x̂/ẑ))) on a grid, Corollary 2.3 (ρ ≥ ‖f(x̂) − ẑ‖ gives
-/// L = 0 and x* = x̂) on random three-layer networks, and the problem (A) construction.
+/// Problem (B)'s SDP relaxation through CSDP and through the structured interior-point method
+/// against paper 2's theorems: Theorem 2.1 (one neuron: tight iff ρ ≥ |ẑ| or
+/// ρ < ẑ/(1 − min(0, x̂/ẑ))) on a grid, Corollary 2.3 (ρ ≥ ‖f(x̂) − ẑ‖ gives L = 0 and x* = x̂) on
+/// random three-layer networks, and the problem (A) construction.
 final class LeastSquaresRelaxationTests: XCTestCase {
+    /// Both interior-point solvers of the relaxation.
+    let solvers: [(name: String, solve: (LeastSquaresProblem) throws -> LeastSquaresSolution)] = [
+        ("CSDP", { try solveLeastSquaresRelaxation($0) }), ("IPM", { try solveLeastSquaresRelaxationIPM($0) }),
+    ]
+
     /// `L* = min |x − x̂| s.t. |ReLU(x) − ẑ| ≤ ρ` in closed form (ẑ > 0): the feasible set is
     /// `(−∞, ẑ + ρ]` when ρ ≥ ẑ (x ≤ 0 gives ReLU(x) = 0) and `[ẑ − ρ, ẑ + ρ]` otherwise.
     func oneNeuronOptimum(center x: Double, target z: Double, radius r: Double) -> Double {
@@ -15,6 +21,10 @@ final class LeastSquaresRelaxationTests: XCTestCase {
     }
 
     func testTheorem21OneNeuronTightnessOnAGrid() throws {
+        for (name, solve) in solvers { try checkTheorem21(name, solve) }
+    }
+
+    func checkTheorem21(_ name: String, _ solve: (LeastSquaresProblem) throws -> LeastSquaresSolution) throws {
         var checked = 0, tight = 0
         for z in [0.5, 1.0, 2.0] {
             for x in [-2.0, -1.0, -0.5, 0.3, 1.5, 3.0] {
@@ -28,9 +38,9 @@ final class LeastSquaresRelaxationTests: XCTestCase {
                     let expected = r >= abs(z) || r < boundary
                     let problem = try LeastSquaresProblem(
                         weights: [try Matrix([[1.0]])], biases: [[0]], center: [x], target: [z], radius: r)
-                    let s = try solveLeastSquaresRelaxation(problem)
-                    XCTAssertEqual(s.status, .optimal, "x̂ \(x) ẑ \(z) ρ \(r)")
-                    XCTAssertEqual(s.isRankOne, expected, "x̂ \(x) ẑ \(z) ρ \(r): λ₁/λ₂ = \(s.rankRatio)")
+                    let s = try solve(problem)
+                    XCTAssertEqual(s.status, .optimal, "\(name): x̂ \(x) ẑ \(z) ρ \(r)")
+                    XCTAssertEqual(s.isRankOne, expected, "\(name): x̂ \(x) ẑ \(z) ρ \(r): λ₁/λ₂ = \(s.rankRatio)")
                     let optimum = oneNeuronOptimum(center: x, target: z, radius: r)
                     // The relaxation is a lower bound on L*², and equals it when tight (to CSDP's accuracy).
                     XCTAssertLessThanOrEqual(s.objective, optimum * optimum + 1e-5 * max(1, optimum * optimum), "x̂ \(x) ẑ \(z) ρ \(r)")
@@ -69,11 +79,13 @@ final class LeastSquaresRelaxationTests: XCTestCase {
             let gap = distance(f, target)
             for factor in [1.05, 2.0, 10.0] {
                 let p = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: factor * gap)
-                let s = try solveLeastSquaresRelaxation(p)
-                XCTAssertEqual(s.status, .optimal)
-                XCTAssertEqual(s.objective, 0, accuracy: 1e-6, "trial \(trial) ρ = \(factor)·‖f(x̂) − ẑ‖")
-                XCTAssertLessThan(distance(s.x, center), 1e-3)
-                XCTAssertTrue(s.isRankOne, "trial \(trial): λ₁/λ₂ = \(s.rankRatio)")
+                for (name, solve) in solvers {
+                    let s = try solve(p)
+                    XCTAssertEqual(s.status, .optimal)
+                    XCTAssertEqual(s.objective, 0, accuracy: 1e-6, "\(name): trial \(trial) ρ = \(factor)·‖f(x̂) − ẑ‖")
+                    XCTAssertLessThan(distance(s.x, center), 1e-3)
+                    XCTAssertTrue(s.isRankOne, "\(name): trial \(trial): λ₁/λ₂ = \(s.rankRatio)")
+                }
             }
         }
     }

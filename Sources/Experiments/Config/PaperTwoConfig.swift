@@ -5,6 +5,9 @@ import Yams
 public enum LeastSquaresSolver: String, CaseIterable, Sendable {
     /// CSDP's interior-point method (a maximum-rank solution; small networks).
     case csdp
+    /// The structured interior-point method (`RowTermSDP`; the same maximum-rank solution as CSDP,
+    /// its Schur complement formed from the rank-2 constraint terms).
+    case ipm
     /// The rank-2 Burer–Monteiro program (large networks such as the CNN).
     case bm2
 }

@@ -24,10 +24,14 @@ let bm2TimeLimit = 300.0
 
 /// Solves one instance with the chosen solver.
 ///
-/// - Complexity: one CSDP interior-point solve, or one BM2 augmented-Lagrangian run.
+/// - Complexity: one interior-point solve (CSDP or the structured one), or one BM2 augmented-Lagrangian run.
 func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolver) throws -> LeastSquaresSolution {
     switch solver {
     case .csdp: return try solveLeastSquaresRelaxation(problem)
+    case .ipm:
+        var options = InteriorPointOptions()
+        options.verbose = ProcessInfo.processInfo.environment["SDPCERT_IPM_VERBOSE"] == "1"
+        return try solveLeastSquaresRelaxationIPM(problem, options: options)
     case .bm2:
         var bm2 = BurerMonteiroRank2()
         bm2.timeLimit = bm2TimeLimit

@@ -1,0 +1,371 @@
+import Foundation
+import LinearAlgebra
+
+/// What the interior-point method returns.
+public struct InteriorPointSolution: Sendable {
+    /// How the solve ended.
+    public enum Status: String, Sendable {
+        /// Relative gap and infeasibilities below the tolerance.
+        case optimal
+        /// Stopped (stalled or iteration limit) with gap and infeasibilities below 1e-6: the
+        /// answer stands, at lower accuracy (CSDP's "partial success").
+        case partial
+        /// A Farkas certificate: the program has no feasible point.
+        case infeasible
+        /// Stopped without an answer (stalled, iteration limit, loss of positive definiteness).
+        case failed
+    }
+
+    public var status: Status
+    /// The matrix block `X`.
+    public var x: Matrix<Double>
+    /// The slack variables.
+    public var slacks: [Double]
+    /// `⟨C, X⟩` plus the program's objective offset.
+    public var primalObjective: Double
+    /// `bᵀy` plus the offset (equal to the primal objective at optimality).
+    public var dualObjective: Double
+    /// Iterations taken.
+    public var iterations: Int
+    /// `|pobj − dobj| / (1 + |pobj| + |dobj|)`, `‖b − 𝒜X‖/(1 + ‖b‖)` and the dual analogue at the end.
+    public var relativeGap: Double
+    public var primalInfeasibility: Double
+    public var dualInfeasibility: Double
+}
+
+/// Settings of the interior-point method.
+public struct InteriorPointOptions: Sendable {
+    /// Stop when relative gap and relative infeasibilities are all below this.
+    public var tolerance = 1e-8
+    /// Iteration limit.
+    public var maxIterations = 100
+    /// Fraction of the step to the boundary taken.
+    public var stepFraction = 0.95
+    /// Print one line per iteration to standard error.
+    public var verbose = false
+
+    public init() {}
+}
+
+extension RowTermSDP {
+    /// Solves the program by a primal-dual infeasible interior-point method: HKM direction,
+    /// Mehrotra predictor–corrector, on the constraints scaled to unit Frobenius norm.
+    ///
+    /// Each iteration forms the Schur complement `M_ij = ⟨A_i, X A_j Z⁻¹⟩` from the terms alone:
+    /// with `Q = [q_t]`, `U = X Q`, `V = Z⁻¹ Q`, `Ū = QᵀX Q`, `V̄ = QᵀZ⁻¹Q`,
+    ///
+    /// ```
+    /// 4 M_st = U[a_t, s] V[a_s, t] + U[a_s, t] V[a_t, s] + Ū_st Z⁻¹[a_s, a_t] + X[a_s, a_t] V̄_st
+    /// ```
+    /// summed over the terms s of constraint i and t of constraint j (plus `c_k² s_k / z_k` from the
+    /// slacks), so a term with a full row of weights costs no more than any other. Primal
+    /// infeasibility is reported from a Farkas ray `bᵀy > 0`, `𝒜*(y) ⪯ 0` in the limit.
+    ///
+    /// - Complexity: per iteration four `gemm`s of `n × n × T` and `T × n × T` (T terms), a Cholesky
+    ///   factorisation of the m × m Schur complement, and O(1) Cholesky factorisations, inverses and
+    ///   smallest-eigenvalue solves of `n × n` matrices.
+    public func solveInteriorPoint(_ options: InteriorPointOptions = InteriorPointOptions()) throws -> InteriorPointSolution {
+        var engine = try InteriorPointEngine(self)
+        return try engine.run(options)
+    }
+}
+
+/// The scaled data and the iterates of one interior-point solve.
+private struct InteriorPointEngine {
+    let n: Int, m: Int, termCount: Int, slackCount: Int
+    /// `Qᵀ`, `T × n`, row t = q_t scaled.
+    let qt: Matrix<Double>
+    let rows: [Int], owners: [Int]
+    let slackOwner: [Int], slackCoefficient: [Double]
+    let b: [Double]
+    let c: Matrix<Double>
+    let offset: Double
+    let scale: [Double]
+
+    var x: Matrix<Double>, s: [Double], y: [Double], z: Matrix<Double>, w: [Double]
+
+    init(_ p: RowTermSDP) throws {
+        n = p.size
+        m = p.constraintCount
+        termCount = p.terms.count
+        slackCount = p.slacks.count
+        // Scale each constraint to unit Frobenius norm (approximately: terms summed as if orthogonal).
+        var norm2 = [Double](repeating: 0, count: m)
+        for term in p.terms {
+            var q2 = 0.0, qa = 0.0
+            for (j, v) in zip(term.indices, term.values) {
+                q2 += v * v
+                if j == term.row { qa = v }
+            }
+            norm2[term.constraint] += (q2 + qa * qa) / 2
+        }
+        for sl in p.slacks { norm2[sl.constraint] += sl.coefficient * sl.coefficient }
+        let factors = norm2.map { $0 > 0 ? 1 / $0.squareRoot() : 1 }
+        scale = factors
+        var qt = Matrix<Double>(rows: termCount, columns: n)
+        for (t, term) in p.terms.enumerated() {
+            for (j, v) in zip(term.indices, term.values) { qt[t, j] += v * factors[term.constraint] }
+        }
+        self.qt = qt
+        rows = p.terms.map(\.row)
+        owners = p.terms.map(\.constraint)
+        slackOwner = p.slacks.map(\.constraint)
+        slackCoefficient = p.slacks.map { $0.coefficient * factors[$0.constraint] }
+        b = zip(p.rhs, factors).map { $0 * $1 }
+        c = p.objectiveMatrix()
+        offset = p.objectiveOffset
+
+        // Starting point (SDPT3's rule): X = ξ I, Z = η I, y = 0.
+        let root = Double(n).squareRoot()
+        let bMax = b.map { 1 + abs($0) }.max() ?? 1
+        let xi = max(10, root, root * bMax / 2)
+        let cNorm = c.elements.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let eta = max(10, root, cNorm, 1)
+        x = Matrix<Double>.identity(n)
+        for i in 0..<n { x[i, i] = xi }
+        z = Matrix<Double>.identity(n)
+        for i in 0..<n { z[i, i] = eta }
+        s = [Double](repeating: xi, count: slackCount)
+        w = [Double](repeating: eta, count: slackCount)
+        y = [Double](repeating: 0, count: m)
+    }
+
+    // MARK: the linear maps
+
+    /// `𝒜(H) + A_s h` for a symmetric `H`.
+    func apply(_ h: Matrix<Double>, slacks hs: [Double]) -> [Double] {
+        var out = [Double](repeating: 0, count: m)
+        h.elements.withUnsafeBufferPointer { ph in
+            qt.elements.withUnsafeBufferPointer { pq in
+                for t in 0..<termCount {
+                    let hr = ph.baseAddress! + rows[t] * n, qr = pq.baseAddress! + t * n
+                    var sum = 0.0
+                    for j in 0..<n { sum += hr[j] * qr[j] }
+                    out[owners[t]] += sum
+                }
+            }
+        }
+        for k in 0..<slackCount { out[slackOwner[k]] += slackCoefficient[k] * hs[k] }
+        return out
+    }
+
+    /// `𝒜*(v) = Σ_t v_{i(t)} sym(e_{a_t} q_tᵀ)` and `A_sᵀ v`.
+    func adjoint(_ v: [Double]) -> (Matrix<Double>, [Double]) {
+        var out = Matrix<Double>(rows: n, columns: n)
+        for t in 0..<termCount {
+            let f = v[owners[t]] / 2, a = rows[t]
+            if f == 0 { continue }
+            for j in 0..<n {
+                let q = qt.elements[t * n + j]
+                if q == 0 { continue }
+                out.elements[a * n + j] += f * q
+                out.elements[j * n + a] += f * q
+            }
+        }
+        return (out, (0..<slackCount).map { slackCoefficient[$0] * v[slackOwner[$0]] })
+    }
+
+    /// The Schur complement `M_ij = ⟨A_i, X A_j Z⁻¹⟩ + Σ_k c_ik c_jk s_k / w_k`.
+    func schur(zInverse zi: Matrix<Double>) throws -> Matrix<Double> {
+        let u = try x.multiplied(by: qt, transposeOther: true)  // n × T
+        let v = try zi.multiplied(by: qt, transposeOther: true)
+        let ubar = try qt.multiplied(by: u)  // T × T
+        let vbar = try qt.multiplied(by: v)
+        var mm = Matrix<Double>(rows: m, columns: m)
+        let tc = termCount
+        for sIndex in 0..<tc {
+            let asr = rows[sIndex], cs = owners[sIndex]
+            for t in sIndex..<tc {
+                let at = rows[t]
+                let value = 0.25 * (u.elements[at * tc + sIndex] * v.elements[asr * tc + t]
+                    + u.elements[asr * tc + t] * v.elements[at * tc + sIndex]
+                    + ubar.elements[sIndex * tc + t] * zi.elements[asr * n + at]
+                    + x.elements[asr * n + at] * vbar.elements[sIndex * tc + t])
+                let ct = owners[t]
+                mm.elements[cs * m + ct] += value
+                if t != sIndex { mm.elements[ct * m + cs] += value }
+            }
+        }
+        for k in 0..<slackCount {
+            let i = slackOwner[k]
+            mm.elements[i * m + i] += slackCoefficient[k] * slackCoefficient[k] * s[k] / w[k]
+        }
+        return mm
+    }
+
+    // MARK: the iteration
+
+    struct Direction {
+        var dx: Matrix<Double>, ds: [Double], dy: [Double], dz: Matrix<Double>, dw: [Double]
+    }
+
+    /// Solves the Newton system for complementarity right-hand side `K` (passed as `K Z⁻¹`) and `k`:
+    /// `𝒜(ΔX) + A_sΔs = r_p`, `𝒜*(Δy) + ΔZ = R_d`, `ΔX Z + X ΔZ = K` (and the slacks' analogue).
+    func direction(
+        kzi: Matrix<Double>, k: [Double], rp: [Double], rd: Matrix<Double>, rdSlack: [Double],
+        xRdZi: Matrix<Double>, zi: Matrix<Double>, schur: CholeskyFactor<Double>
+    ) throws -> Direction {
+        var h = kzi
+        for i in h.elements.indices { h.elements[i] -= xRdZi.elements[i] }
+        symmetrize(&h)
+        let hs = (0..<slackCount).map { k[$0] / w[$0] - s[$0] / w[$0] * rdSlack[$0] }
+        let ah = apply(h, slacks: hs)
+        let rhs = (0..<m).map { rp[$0] - ah[$0] }
+        let dy = try schur.solve(rhs)
+        let (ady, adySlack) = adjoint(dy)
+        var dz = rd
+        for i in dz.elements.indices { dz.elements[i] -= ady.elements[i] }
+        let dw = (0..<slackCount).map { rdSlack[$0] - adySlack[$0] }
+        // ΔX = sym(K Z⁻¹ − X ΔZ Z⁻¹)
+        let xdz = try x.multiplied(by: dz)
+        var dx = kzi
+        try dx.gemm(-1, xdz, zi, beta: 1)
+        symmetrize(&dx)
+        let ds = (0..<slackCount).map { (k[$0] - s[$0] * dw[$0]) / w[$0] }
+        return Direction(dx: dx, ds: ds, dy: dy, dz: dz, dw: dw)
+    }
+
+    /// The largest steps (≤ 1) keeping `X, s` and `Z, w` in their cones.
+    func steps(_ d: Direction, xFactor: CholeskyFactor<Double>, zFactor: CholeskyFactor<Double>) throws -> (Double, Double) {
+        var ap = try xFactor.maximumStep(along: d.dx, limit: 1)
+        var ad = try zFactor.maximumStep(along: d.dz, limit: 1)
+        for k in 0..<slackCount {
+            if d.ds[k] < 0 { ap = min(ap, -s[k] / d.ds[k]) }
+            if d.dw[k] < 0 { ad = min(ad, -w[k] / d.dw[k]) }
+        }
+        return (ap, ad)
+    }
+
+    mutating func run(_ options: InteriorPointOptions) throws -> InteriorPointSolution {
+        let bNorm = norm(b), cNorm = norm(c.elements)
+        let order = Double(n + slackCount)
+        var iteration = 0
+        var stalls = 0
+        var last = (gap: Double.infinity, pinf: Double.infinity, dinf: Double.infinity, pobj: 0.0, dobj: 0.0)
+        // The iterate with the smallest max(gap, pinf, dinf): near the end rounding can make the
+        // primal residual creep up again while μ keeps falling, and the best iterate is the answer.
+        var best: InteriorPointSolution?
+        var sinceBest = 0
+        func current(_ status: InteriorPointSolution.Status) -> InteriorPointSolution {
+            InteriorPointSolution(
+                status: status, x: x, slacks: s, primalObjective: last.pobj, dualObjective: last.dobj,
+                iterations: iteration, relativeGap: last.gap, primalInfeasibility: last.pinf,
+                dualInfeasibility: last.dinf)
+        }
+        func merit(_ a: InteriorPointSolution) -> Double { max(a.relativeGap, a.primalInfeasibility, a.dualInfeasibility) }
+        func finish(_ status: InteriorPointSolution.Status) -> InteriorPointSolution {
+            if status == .infeasible { return current(status) }
+            var answer = current(status)
+            if let best, merit(best) < merit(answer) { answer = best }
+            answer.iterations = iteration
+            answer.status = merit(answer) < options.tolerance ? .optimal : (merit(answer) < 1e-6 ? .partial : .failed)
+            return answer
+        }
+        while true {
+            let ax = apply(x, slacks: s)
+            let rp = (0..<m).map { b[$0] - ax[$0] }
+            let (ay, aySlack) = adjoint(y)
+            var rd = c
+            for i in rd.elements.indices { rd.elements[i] -= ay.elements[i] + z.elements[i] }
+            let rdSlack = (0..<slackCount).map { -aySlack[$0] - w[$0] }
+            let by = dot(b, y)
+            let pobj = dot(c.elements, x.elements) + offset, dobj = by + offset
+            let complementarity = dot(x.elements, z.elements) + dot(s, w)
+            let mu = complementarity / order
+            let pinf = norm(rp) / (1 + bNorm)
+            let dinf = (dot(rd.elements, rd.elements) + dot(rdSlack, rdSlack)).squareRoot() / (1 + cNorm)
+            let gap = abs(pobj - dobj) / (1 + abs(pobj) + abs(dobj))
+            last = (gap, pinf, dinf, pobj, dobj)
+            if options.verbose {
+                FileHandle.standardError.write(Data(String(
+                    format: "ipm %3d  pobj % .8e  dobj % .8e  gap %.1e  pinf %.1e  dinf %.1e  mu %.1e\n",
+                    iteration, pobj, dobj, gap, pinf, dinf, mu).utf8))
+            }
+            if max(gap, pinf, dinf) < options.tolerance { return finish(.optimal) }
+            if best == nil || max(gap, pinf, dinf) < merit(best!) {
+                best = current(.partial)
+                sinceBest = 0
+            } else {
+                sinceBest += 1
+            }
+            // Farkas: y/bᵀy with 𝒜*(y) + Z = C − R_d small against bᵀy proves primal infeasibility.
+            if by > 0 {
+                var ray = 0.0
+                for i in rd.elements.indices { let e = c.elements[i] - rd.elements[i]; ray += e * e }
+                ray = (ray + dot(rdSlack, rdSlack)).squareRoot()
+                if ray / by < 1e-8, pinf > options.tolerance { return finish(.infeasible) }
+            }
+            if iteration >= options.maxIterations || stalls >= 3 || (sinceBest >= 5 && merit(best!) < 1e-6) {
+                return finish(.failed)
+            }
+            iteration += 1
+            guard let zFactor = try CholeskyFactor(z), let xFactor = try CholeskyFactor(x) else { return finish(.failed) }
+            let zi = try zFactor.inverse()
+            var mm = try schur(zInverse: zi)
+            var schurFactor = try CholeskyFactor(mm)
+            var shift = 1e-14 * (mm.elements.lazy.map(abs).max() ?? 1)
+            while schurFactor == nil, shift < 1 {
+                for i in 0..<m { mm[i, i] += shift }
+                schurFactor = try CholeskyFactor(mm)
+                shift *= 100
+            }
+            guard let schurFactor else { return finish(.failed) }
+            let xRdZi = try x.multiplied(by: rd).multiplied(by: zi)
+
+            // Predictor: K = −XZ, so K Z⁻¹ = −X.
+            var kzi = x
+            for i in kzi.elements.indices { kzi.elements[i] = -kzi.elements[i] }
+            var k = (0..<slackCount).map { -s[$0] * w[$0] }
+            let predictor = try direction(
+                kzi: kzi, k: k, rp: rp, rd: rd, rdSlack: rdSlack, xRdZi: xRdZi, zi: zi, schur: schurFactor)
+            let (pa, da) = try steps(predictor, xFactor: xFactor, zFactor: zFactor)
+            var nextGap = 0.0
+            for i in x.elements.indices {
+                nextGap += (x.elements[i] + pa * predictor.dx.elements[i]) * (z.elements[i] + da * predictor.dz.elements[i])
+            }
+            for j in 0..<slackCount { nextGap += (s[j] + pa * predictor.ds[j]) * (w[j] + da * predictor.dw[j]) }
+            let sigma = min(1, pow(max(nextGap, 0) / complementarity, 3))
+
+            // Corrector: K = σμI − XZ − ΔX_a ΔZ_a, so K Z⁻¹ = σμZ⁻¹ − X − ΔX_a ΔZ_a Z⁻¹.
+            let cross = try predictor.dx.multiplied(by: predictor.dz).multiplied(by: zi)
+            for i in kzi.elements.indices {
+                kzi.elements[i] = sigma * mu * zi.elements[i] - x.elements[i] - cross.elements[i]
+            }
+            k = (0..<slackCount).map { sigma * mu - s[$0] * w[$0] - predictor.ds[$0] * predictor.dw[$0] }
+            let corrector = try direction(
+                kzi: kzi, k: k, rp: rp, rd: rd, rdSlack: rdSlack, xRdZi: xRdZi, zi: zi, schur: schurFactor)
+            let (pc, dc) = try steps(corrector, xFactor: xFactor, zFactor: zFactor)
+            let alphaP = min(1, options.stepFraction * pc), alphaD = min(1, options.stepFraction * dc)
+            stalls = max(alphaP, alphaD) < 1e-8 ? stalls + 1 : 0
+            for i in x.elements.indices {
+                x.elements[i] += alphaP * corrector.dx.elements[i]
+                z.elements[i] += alphaD * corrector.dz.elements[i]
+            }
+            for j in 0..<slackCount {
+                s[j] += alphaP * corrector.ds[j]
+                w[j] += alphaD * corrector.dw[j]
+            }
+            for i in 0..<m { y[i] += alphaD * corrector.dy[i] }
+        }
+    }
+}
+
+/// `(H + Hᵀ)/2` in place.
+private func symmetrize(_ h: inout Matrix<Double>) {
+    let n = h.rows
+    for i in 0..<n {
+        for j in (i + 1)..<max(n, i + 1) {
+            let v = (h.elements[i * n + j] + h.elements[j * n + i]) / 2
+            h.elements[i * n + j] = v
+            h.elements[j * n + i] = v
+        }
+    }
+}
+
+private func dot(_ a: [Double], _ b: [Double]) -> Double {
+    var sum = 0.0
+    for i in a.indices { sum += a[i] * b[i] }
+    return sum
+}
+
+private func norm(_ a: [Double]) -> Double { dot(a, a).squareRoot() }
