@@ -2,6 +2,7 @@ import ArgumentParser
 import Certifiers
 import Datasets
 import Foundation
+import LinearAlgebra
 
 /// `experiments bench-rank1`: seconds per instance of problem (B)'s relaxation, solver against
 /// solver on the same Figure 5a instances, with the objectives and rank verdicts side by side.
