@@ -54,7 +54,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .executableTarget(name: "experiments", dependencies: ["Experiments"]),
+        .executableTarget(name: "experiments", dependencies: ["Experiments", "LinearAlgebra"]),
 
         // Tests. Fixtures and the scripts that made them live in Tests/Fixtures (TestSupport finds them).
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -34,7 +34,8 @@ public func solveLeastSquaresRelaxation(_ problem: LeastSquaresProblem) throws -
 /// CSDP, with a Schur complement formed from the rank-2 terms instead of sparse matrices, so a
 /// ReLU row of W costs O(n) instead of O(n²) per constraint pair.
 ///
-/// `solverCode`: 0 optimal, 3 partial (gap and infeasibility below 1e-6), 1 infeasible, 5 failed.
+/// `solverCode`: 0 optimal, 3 partial (gap and infeasibilities within 1000× the tolerance, as CSDP's
+/// code 3), 1 infeasible, 5 failed.
 ///
 /// - Complexity: one interior-point solve (O(T²n + n²T + m³) per iteration for T terms and m
 ///   constraints), plus one eigen-decomposition of `G`.
@@ -43,7 +44,12 @@ public func solveLeastSquaresRelaxationIPM(
 ) throws -> LeastSquaresSolution {
     let start = Date()
     let (program, offsets) = problem.relaxation()
-    let answer = try program.solveInteriorPoint(options)
+    // Solve in variables centred at x̂ (input) and ẑ (last layer): see `RowTermSDP.shifted(by:)`.
+    var shift = [Double](repeating: 0, count: program.size)
+    for (n, v) in problem.center.enumerated() { shift[offsets[0] + n] = v }
+    for (m, v) in problem.target.enumerated() { shift[offsets[problem.layerCount] + m] = v }
+    var answer = try program.shifted(by: shift).solveInteriorPoint(options)
+    answer.x = RowTermSDP.unshift(answer.x, by: shift)
     let status: LeastSquaresSolution.Status
     let code: Int
     switch answer.status {

@@ -30,6 +30,9 @@ public struct LeastSquaresSolution: Sendable {
     public var seconds: Double
     /// The solver's own return code, where it has one (CSDP's: 0 solved, 3 partial success, …).
     public var solverCode: Int?
+    /// Whether a second solver was tried after the first failed (the structured interior point
+    /// falls back on CSDP); `solverCode` is then the answer's solver's.
+    public var fallback = false
     /// A local method's optimality checks (BM2); `nil` for interior-point solves.
     public var stationarity: Stationarity? = nil
 

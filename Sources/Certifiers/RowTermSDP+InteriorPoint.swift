@@ -7,8 +7,8 @@ public struct InteriorPointSolution: Sendable {
     public enum Status: String, Sendable {
         /// Relative gap and infeasibilities below the tolerance.
         case optimal
-        /// Stopped (stalled or iteration limit) with gap and infeasibilities below 1e-6: the
-        /// answer stands, at lower accuracy (CSDP's "partial success").
+        /// Stopped (stalled or iteration limit) with gap and infeasibilities within 1000 times the
+        /// tolerance: the answer stands, at lower accuracy (CSDP's "partial success", same rule).
         case partial
         /// A Farkas certificate: the program has no feasible point.
         case infeasible
@@ -258,7 +258,7 @@ private struct InteriorPointEngine {
             var answer = current(status)
             if let best, merit(best) < merit(answer) { answer = best }
             answer.iterations = iteration
-            answer.status = merit(answer) < options.tolerance ? .optimal : (merit(answer) < 1e-6 ? .partial : .failed)
+            answer.status = merit(answer) < options.tolerance ? .optimal : (merit(answer) < 1000 * options.tolerance ? .partial : .failed)
             return answer
         }
         while true {
@@ -295,7 +295,7 @@ private struct InteriorPointEngine {
                 ray = (ray + dot(rdSlack, rdSlack)).squareRoot()
                 if ray / by < 1e-8, pinf > options.tolerance { return finish(.infeasible) }
             }
-            if iteration >= options.maxIterations || stalls >= 3 || (sinceBest >= 5 && merit(best!) < 1e-6) {
+            if iteration >= options.maxIterations || stalls >= 3 || (sinceBest >= 5 && merit(best!) < 1000 * options.tolerance) {
                 return finish(.failed)
             }
             iteration += 1

@@ -1,3 +1,5 @@
 import Experiments
+import LinearAlgebra
 
+BLASCore.reexecuteWithBetterKernelsIfNeeded()
 ExperimentsCommand.main()

@@ -31,7 +31,15 @@ func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolve
     case .ipm:
         var options = InteriorPointOptions()
         options.verbose = ProcessInfo.processInfo.environment["SDPCERT_IPM_VERBOSE"] == "1"
-        return try solveLeastSquaresRelaxationIPM(problem, options: options)
+        let first = try solveLeastSquaresRelaxationIPM(problem, options: options)
+        guard first.status == .inaccurate else { return first }
+        // The structured method stalls on some nearly degenerate instances (ρ ≪ ‖ẑ‖); CSDP gets a
+        // second try there, and its answer is kept when it solved the instance.
+        let second = try solveLeastSquaresRelaxation(problem)
+        var answer = second.status == .inaccurate ? first : second
+        answer.seconds = first.seconds + second.seconds
+        answer.fallback = true
+        return answer
     case .bm2:
         var bm2 = BurerMonteiroRank2()
         bm2.timeLimit = bm2TimeLimit
@@ -69,6 +77,7 @@ func runLeastSquaresJobs(
         details["residual"] = residual
         details["radius"] = problem.radius
         if let code = solution.solverCode { details["solver_code"] = Double(code) }
+        if solution.fallback { details["csdp_fallback"] = 1 }
         if let st = solution.stationarity {
             details["bm2_gradient"] = st.gradient
             details["bm2_violation"] = st.violation
