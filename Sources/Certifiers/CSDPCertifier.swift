@@ -12,7 +12,12 @@ import Networks
 /// gives the multipliers of `SDPDual` (every multiplier = −y_i in this orientation, κ_0 from the
 /// y of `P[1] = 1`, κ_i = 0), whose sound bound (dense eigenvalue + rounding margin) is reported.
 public struct CSDPCertifier: Sendable {
-    public init() {}
+    /// Which interior-point method solves the SDP.
+    public enum Backend: Sendable { case csdp, interiorPoint }
+    /// CSDP (method `sdp-csdp`) or the structured interior point of `RowTermSDP` (`sdp-ipm`).
+    public var backend: Backend
+
+    public init(backend: Backend = .csdp) { self.backend = backend }
 
     /// Certifies the ball of radius ε around `center` (true label `label`).
     ///
@@ -33,7 +38,7 @@ public struct CSDPCertifier: Sendable {
             if code != 0 { status = code == 3 ? "partial" : "csdp-code-\(code)" }
         }
         return Certificate(
-            method: "sdp-csdp", label: label, predicted: argmax(try network.scores(center)), bounds: bounds,
+            method: backend == .csdp ? "sdp-csdp" : "sdp-ipm", label: label, predicted: argmax(try network.scores(center)), bounds: bounds,
             seconds: Date().timeIntervalSince(start), status: status, gaps: gaps)
     }
 
@@ -43,13 +48,29 @@ public struct CSDPCertifier: Sendable {
         return try solve(SDPProblem(network: network, bounds: intervals, label: label, target: target)).bound
     }
 
-    /// Solves one target: the sound bound, CSDP's primal objective (+ c0) and CSDP's return code.
+    /// Solves one target: the sound bound, the solver's primal objective (+ c0) and its return
+    /// code (CSDP's; the structured interior point's mapped to CSDP's 0, 3 and 4).
     func solve(_ p: SDPProblem) throws -> (bound: Double, primal: Double, code: Int32) {
-        let model = CSDPModel(p)
-        let solution = model.program.solve()
-        let (y, pobj, code) = (solution.y, solution.primalObjective, solution.code)
+        let model = SDPCertModel(p)
+        let y: [Double], pobj: Double, code: Int32
+        switch backend {
+        case .csdp:
+            let solution = model.program.csdpProgram().solve()
+            (y, pobj, code) = (solution.y, solution.primalObjective, solution.code)
+        case .interiorPoint:
+            // min ⟨C, X⟩ = −CSDP's max; its dual vector is −CSDP's.
+            let solution = try model.program.solveInteriorPoint()
+            y = solution.y.map { -$0 }
+            pobj = -solution.primalObjective
+            switch solution.status {
+            case .optimal: code = 0
+            case .partial: code = 3
+            case .failed: code = 4
+            case .infeasible: code = 1
+            }
+        }
         guard code == 0 || code == 3 || code == 4 else {
-            throw CertifierError.solverFailed("CSDP returned code \(code)")
+            throw CertifierError.solverFailed("\(backend == .csdp ? "CSDP" : "the interior-point method") returned code \(code)")
         }
         var m = SDPMultipliers(size: p.size)
         for (row, role) in model.roles.enumerated() {
@@ -72,47 +93,49 @@ public struct CSDPCertifier: Sendable {
     }
 }
 
-/// SDP-cert in CSDP's coordinate form (index 1 is the constant, variable v is v+2).
-struct CSDPModel {
+/// SDP-cert as a `RowTermSDP` (index 0 is the constant, variable v is v + 1), with the role of
+/// every constraint so that the dual vector maps back to `SDPMultipliers`.
+struct SDPCertModel {
     enum Role { case normalisation, nonnegative(Int), aboveAffine(Int), complementarity(Int), box(Int) }
-    var program: CSDPProgram
+    var program: RowTermSDP
     var roles: [Role] = []
 
+    /// ```
+    /// min −c⁻ᵀ P[x_L]  s.t.  P[1] = 1,  P[x] ≥ 0,  P[x] ≥ W P[x'] + b,  P[xx] = diag(W P[x'x]) + b P[x],
+    ///                        P[xx] ≤ (l + u) P[x] − l u
+    /// ```
     init(_ p: SDPProblem) {
-        func index(_ v: Int) -> Int { v + 2 }
-        var q = CSDPProgram(size: p.size + 1)
+        func index(_ v: Int) -> Int { v + 1 }
+        var q = RowTermSDP(size: p.size + 1)
         var roles: [Role] = []
         func begin(_ role: Role, _ value: Double) {
-            q.begin(rhs: value)
+            q.addConstraint(rhs: value)
             roles.append(role)
         }
         begin(.normalisation, 1)
-        q.entry(1, 1, 1)
+        q.addTerm(row: 0, [(0, 1)])
         for k in 1..<p.layerCount {
             let w = p.weights[k - 1], bias = p.biases[k - 1]
             let previous = Array(p.block(k - 1))
             for (t, v) in p.block(k).enumerated() {
+                let row = previous.enumerated().map { (index: index($0.element), value: w[t, $0.offset]) }
                 begin(.nonnegative(v), 0)  // P[x] − s = 0
-                q.entry(1, index(v), 0.5)
-                q.slack()
+                q.addTerm(row: 0, [(index(v), 1)])
+                q.addSlack()
                 begin(.aboveAffine(v), bias[t])  // P[x] − W P[x'] − s = b
-                q.entry(1, index(v), 0.5)
-                for (s, u) in previous.enumerated() { q.entry(1, index(u), -0.5 * w[t, s]) }
-                q.slack()
+                q.addTerm(row: 0, [(index(v), 1)] + row.map { ($0.index, -$0.value) })
+                q.addSlack()
                 begin(.complementarity(v), 0)  // P[xx] − Σ W P[x'x] − b P[x] = 0
-                q.entry(index(v), index(v), 1)
-                for (s, u) in previous.enumerated() { q.entry(index(u), index(v), -0.5 * w[t, s]) }
-                q.entry(1, index(v), -0.5 * bias[t])
+                q.addTerm(row: index(v), [(index(v), 1), (0, -bias[t])] + row.map { ($0.index, -$0.value) })
             }
         }
         for v in 0..<p.size {
             begin(.box(v), p.lower[v] * p.upper[v])  // (l+u) P[x] − P[xx] − s = l u
-            q.entry(1, index(v), 0.5 * (p.lower[v] + p.upper[v]))
-            q.entry(index(v), index(v), -1)
-            q.slack()
+            q.addTerm(row: index(v), [(0, p.lower[v] + p.upper[v]), (index(v), -1)])
+            q.addSlack()
         }
         let last = p.block(p.layerCount - 1)
-        for (t, v) in last.enumerated() where p.c[t] != 0 { q.objective(1, index(v), 0.5 * p.c[t]) }
+        for (t, v) in last.enumerated() where p.c[t] != 0 { q.addObjective(0, index(v), -0.5 * p.c[t]) }
         program = q
         self.roles = roles
     }

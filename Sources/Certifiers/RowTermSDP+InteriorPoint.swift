@@ -21,6 +21,8 @@ public struct InteriorPointSolution: Sendable {
     public var x: Matrix<Double>
     /// The slack variables.
     public var slacks: [Double]
+    /// The dual vector y of `𝒜*(y) + Z = C` (in the program's own units, not the solver's scaling).
+    public var y: [Double]
     /// `⟨C, X⟩` plus the program's objective offset.
     public var primalObjective: Double
     /// `bᵀy` plus the offset (equal to the primal objective at optimality).
@@ -211,12 +213,29 @@ private struct InteriorPointEngine {
         let hs = (0..<slackCount).map { k[$0] / w[$0] - s[$0] / w[$0] * rdSlack[$0] }
         let ah = apply(h, slacks: hs)
         let rhs = (0..<m).map { rp[$0] - ah[$0] }
-        let dy = try schur.solve(rhs)
+        var dy = try schur.solve(rhs)
+        var result = try complete(dy: dy, kzi: kzi, k: k, rd: rd, rdSlack: rdSlack, zi: zi)
+        // Iterative refinement: near the optimum M is ill-conditioned and the primal residual
+        // 𝒜(ΔX) + A_sΔs − r_p of the solved direction, not of M, is what must vanish.
+        for _ in 0..<2 {
+            let a = apply(result.dx, slacks: result.ds)
+            let residual = (0..<m).map { rp[$0] - a[$0] }
+            if norm(residual) <= 1e-3 * norm(rp) { break }
+            let correction = try schur.solve(residual)
+            for i in 0..<m { dy[i] += correction[i] }
+            result = try complete(dy: dy, kzi: kzi, k: k, rd: rd, rdSlack: rdSlack, zi: zi)
+        }
+        return result
+    }
+
+    /// The rest of the direction from Δy: `ΔZ = R_d − 𝒜*(Δy)`, `ΔX = sym(K Z⁻¹ − X ΔZ Z⁻¹)`.
+    func complete(
+        dy: [Double], kzi: Matrix<Double>, k: [Double], rd: Matrix<Double>, rdSlack: [Double], zi: Matrix<Double>
+    ) throws -> Direction {
         let (ady, adySlack) = adjoint(dy)
         var dz = rd
         for i in dz.elements.indices { dz.elements[i] -= ady.elements[i] }
         let dw = (0..<slackCount).map { rdSlack[$0] - adySlack[$0] }
-        // ΔX = sym(K Z⁻¹ − X ΔZ Z⁻¹)
         let xdz = try x.multiplied(by: dz)
         var dx = kzi
         try dx.gemm(-1, xdz, zi, beta: 1)
@@ -248,7 +267,7 @@ private struct InteriorPointEngine {
         var sinceBest = 0
         func current(_ status: InteriorPointSolution.Status) -> InteriorPointSolution {
             InteriorPointSolution(
-                status: status, x: x, slacks: s, primalObjective: last.pobj, dualObjective: last.dobj,
+                status: status, x: x, slacks: s, y: zip(y, scale).map { $0 * $1 }, primalObjective: last.pobj, dualObjective: last.dobj,
                 iterations: iteration, relativeGap: last.gap, primalInfeasibility: last.pinf,
                 dualInfeasibility: last.dinf)
         }

@@ -35,12 +35,21 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
     ///
     /// - Complexity: one `potri`, 2n³/3 multiply-adds.
     public func inverse() throws -> Matrix<Scalar> {
+        var a = try onFactorCopy("potri", Scalar.kernels.potri)
+        let n = order
+        for i in 0..<n { for j in 0..<i { a.elements[i * n + j] = a.elements[j * n + i] } }
+        return a
+    }
+
+    /// A LAPACK routine run in place on a copy of R (`potri`, `trtri`), its `info` checked.
+    private func onFactorCopy(
+        _ routine: String, _ kernel: (Int, UnsafeMutablePointer<Scalar>) -> Int32
+    ) throws -> Matrix<Scalar> {
         let n = order
         var a = factor
         if n == 0 { return a }
-        let info = a.elements.withUnsafeMutableBufferPointer { Scalar.kernels.potri(n, $0.baseAddress!) }
-        guard info == 0 else { throw LinearAlgebraError.lapack(routine: "potri", info: Int(info)) }
-        for i in 0..<n { for j in 0..<i { a.elements[i * n + j] = a.elements[j * n + i] } }
+        let info = a.elements.withUnsafeMutableBufferPointer { kernel(n, $0.baseAddress!) }
+        guard info == 0 else { throw LinearAlgebraError.lapack(routine: routine, info: Int(info)) }
         return a
     }
 
@@ -65,12 +74,7 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
     ///
     /// - Complexity: one `trtri`, n³/3 multiply-adds.
     public func factorInverse() throws -> Matrix<Scalar> {
-        let n = order
-        var a = factor
-        if n == 0 { return a }
-        let info = a.elements.withUnsafeMutableBufferPointer { Scalar.kernels.trtri(n, $0.baseAddress!) }
-        guard info == 0 else { throw LinearAlgebraError.lapack(routine: "trtri", info: Int(info)) }
-        return a
+        try onFactorCopy("trtri", Scalar.kernels.trtri)
     }
 
     /// The largest `α ≤ limit` with `A + α D ⪰ 0`, for a symmetric direction `D`:

@@ -42,7 +42,7 @@ final class PaperTwoConfigTests: XCTestCase {
             (head + "  rank1: {radii: {from: 1, to: 0.1}}\n", "f.yaml:4: experiments.rank1.radii: from must be below to"),
             (head + "  rank1: {radii: {form: 1}}\n", "f.yaml:4: experiments.rank1.radii: unknown key 'form'"),
             (head + "  rank1:\n    series:\n      - {network: a, layers: 1, solver: mosek}\n",
-             "f.yaml:6: experiments.rank1.series[0].solver must be csdp or bm2, got 'mosek'"),
+             "f.yaml:6: experiments.rank1.series[0].solver must be csdp, ipm, bm2, got 'mosek'"),
             (head + "  rank1:\n    series:\n      - {network: a}\n", "f.yaml:6: experiments.rank1.series[0]: missing key 'layers'"),
             (head + "  rank1:\n    series:\n      - {network: b, layers: 1}\n", "f.yaml:5: experiments.rank1.series: 'b' is not a network of this file"),
             (head + "  rank1: {series: []}\n", "f.yaml:4: experiments.rank1.series must be a non-empty list"),

@@ -55,8 +55,8 @@ struct BenchRank1Command: ParsableCommand {
             .images(mnist, split: .verification)
         let chosen = solvers.compactMap(LeastSquaresSolver.init(rawValue:))
         print("bench-rank1: \(network) (\(subject.network.architecture)), ρ = \(radius), instances 1…\(instances), one BLAS thread")
-        print("k  instance  solver  seconds  objective L²       λ₁/λ₂      status")
-        var totals: [String: (seconds: Double, count: Int)] = [:]
+        print("k  instance  solver  seconds  cpu s    objective L²       λ₁/λ₂      status")
+        var totals: [String: (seconds: Double, cpu: Double, count: Int)] = [:]
         var objectives: [String: [Double]] = [:]
         for k in layers {
             for i in 1...instances {
@@ -65,21 +65,25 @@ struct BenchRank1Command: ParsableCommand {
                 let problem = try LeastSquaresProblem.instance(
                     network: subject.network, layers: k, center: center, previous: previous, radius: radius)
                 for solver in chosen {
+                    let cpuStart = clock()
                     let s = try solveLeastSquares(problem, solver: solver)
-                    print(String(format: "%d  %8d  %-6@  %7.2f  %-16.10g  %-9.3g  %@", k, i, solver.rawValue, s.seconds,
-                                 s.objective, s.rankRatio, s.status.rawValue))
-                    totals["\(k) \(solver.rawValue)", default: (0, 0)].seconds += s.seconds
-                    totals["\(k) \(solver.rawValue)", default: (0, 0)].count += 1
+                    let cpu = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC)
+                    print(String(format: "%d  %8d  %-6@  %7.2f  %7.2f  %-16.10g  %-9.3g  %@", k, i, solver.rawValue, s.seconds,
+                                 cpu, s.objective, s.rankRatio, s.status.rawValue))
+                    totals["\(k) \(solver.rawValue)", default: (0, 0, 0)].seconds += s.seconds
+                    totals["\(k) \(solver.rawValue)", default: (0, 0, 0)].cpu += cpu
+                    totals["\(k) \(solver.rawValue)", default: (0, 0, 0)].count += 1
                     if s.status == .optimal { objectives["\(k) \(i)", default: []].append(s.objective) }
                 }
             }
         }
-        print("\nmean seconds per instance (paper 2: 5–20 min with MOSEK for dense-3, 15–60 min with BM2 for the CNN):")
-        print("k  " + chosen.map { $0.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) }.joined())
+        print("\nmean wall-clock / CPU seconds per instance (paper 2: 5–20 min with MOSEK for dense-3, 15–60 min with BM2 for the CNN):")
+        print("k  " + chosen.map { $0.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
         for k in layers {
             let cells = chosen.map { solver -> String in
-                let t = totals["\(k) \(solver.rawValue)"] ?? (0, 1)
-                return String(format: "%-8.2f", t.seconds / Double(max(t.count, 1)))
+                let t = totals["\(k) \(solver.rawValue)"] ?? (0, 0, 1)
+                let n = Double(max(t.count, 1))
+                return String(format: "%.2f / %.2f", t.seconds / n, t.cpu / n).padding(toLength: 14, withPad: " ", startingAt: 0)
             }
             print("\(k)  " + cells.joined())
         }

@@ -15,6 +15,9 @@ enum CertifyMethod: String, CaseIterable, ExpressibleByArgument {
     case sdp
     /// The same SDP through CSDP's interior-point method (reference; small networks).
     case sdpCSDP = "sdp-csdp"
+    /// The same SDP through the structured interior-point method (`RowTermSDP`; a reference that
+    /// reaches networks CSDP is too slow for).
+    case sdpIPM = "sdp-ipm"
     /// Grad-cert (ICLR 2018), two-layer networks only.
     case grad
 
@@ -24,6 +27,8 @@ enum CertifyMethod: String, CaseIterable, ExpressibleByArgument {
         case .lp: return try LPCertifier(timeLimit: timeLimit).certify(network: network, center: x, label: label, epsilon: eps)
         case .sdpCSDP:
             return try CSDPCertifier().certify(network: network, center: x, label: label, epsilon: eps)
+        case .sdpIPM:
+            return try CSDPCertifier(backend: .interiorPoint).certify(network: network, center: x, label: label, epsilon: eps)
         case .grad:
             return try GradCertifier().certify(network: network, center: x, label: label, epsilon: eps)
         case .sdp:
@@ -53,7 +58,9 @@ struct CertifyCommand: ParsableCommand {
             out before the bound went negative, "not-attempted" (--sdp-fail-fast) that a target was \
             left at its interval bound after another failed); \
             sdp-csdp (the same SDP by CSDP's interior-point method, reported through its dual: the \
-            reference, for small networks); grad (Grad-cert, ICLR 2018: gradient-norm bound through an \
+            reference, for small networks); sdp-ipm (the same SDP and the same sound dual bound by the \
+            structured interior-point method of problem (B), whose Schur complement comes from the weight \
+            rows: a reference for networks CSDP is too slow for); grad (Grad-cert, ICLR 2018: gradient-norm bound through an \
             eigenvalue dual; two-layer networks only).
 
             Examples:

@@ -132,7 +132,7 @@ struct Rank1Command: ParsableCommand {
             }
         }
         if !failed.isEmpty {
-            plot.series.append(.init(label: "every solve failed (rank1.md)", points: failed, style: .markers, color: "#888888"))
+            plot.series.append(.init(label: "all solves failed", points: failed, style: .markers, color: "#888888"))
         }
         plot.notes = [
             "x̂ = verification image i, ẑ = f_k(image i − 1); paper: 1000 instances per point",

@@ -45,10 +45,10 @@ public struct RadiusGrid: Equatable, Sendable {
 /// ```yaml
 /// experiments:
 ///   rank1:
-///     instances: 4                        # per series unless the series says (paper: 1000)
+///     instances: 10                       # per series unless the series says (paper: 1000)
 ///     radii: {from: 0.01, to: 100, count: 9}
 ///     series:
-///       - {network: dense-3, layers: 1, solver: csdp}
+///       - {network: dense-3, layers: 1, solver: ipm}
 ///       - {network: CNN, layers: 2, solver: bm2, instances: 5}
 /// ```
 /// Instance i (1, 2, …): x̂ = verification image i, ẑ = f_k(verification image i − 1).
@@ -65,11 +65,11 @@ public struct Rank1Config: Equatable, Sendable {
         public var label: String { "\(network), k = \(layers) (\(solver.rawValue.uppercased()))" }
     }
 
-    public var instances = 4
+    public var instances = 10
     public var radii = RadiusGrid(from: 0.01, to: 100, count: 9)
     public var series: [Series] = [
-        Series(network: "dense-3", layers: 1, solver: .csdp), Series(network: "dense-3", layers: 2, solver: .csdp),
-        Series(network: "dense-3", layers: 3, solver: .csdp), Series(network: "CNN", layers: 1, solver: .bm2, instances: 1),
+        Series(network: "dense-3", layers: 1, solver: .ipm), Series(network: "dense-3", layers: 2, solver: .ipm),
+        Series(network: "dense-3", layers: 3, solver: .ipm), Series(network: "CNN", layers: 1, solver: .bm2, instances: 1),
         Series(network: "CNN", layers: 2, solver: .bm2, instances: 1),
     ]
 
@@ -96,7 +96,7 @@ public struct Rank1Config: Equatable, Sendable {
                 if let v = m["solver"] {
                     let text = try reader.string(v, key: "solver", context: key, in: item)
                     guard let s = LeastSquaresSolver(rawValue: text) else {
-                        throw reader.error(v, "\(key).solver must be csdp or bm2, got '\(text)'")
+                        throw reader.error(v, "\(key).solver must be \(LeastSquaresSolver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
                     }
                     solver = s
                 }
