@@ -29,7 +29,8 @@ final class CSDPCertifierTests: XCTestCase {
     }
 }
 
-/// SDP-cert against cvxpy + Clarabel (Tests/Fixtures/sdp/make_sdp_fixtures.py), and the 2-D
+/// SDP-cert (CSDP and the structured interior point) against cvxpy + Clarabel
+/// (Tests/Fixtures/sdp/make_sdp_fixtures.py), and the 2-D
 /// example of paper 1 §4.2, where the SDP is strictly tighter than the LP.
 final class SDPReferenceTests: XCTestCase {
     func testCSDPMatchesCvxpyAndFirstOrderIsNeverBelow() throws {
@@ -38,12 +39,17 @@ final class SDPReferenceTests: XCTestCase {
         for c in cases {
             let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
             let csdp = try CSDPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            let ipm = try CSDPCertifier(backend: .interiorPoint).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             let fast = try SDPCertifier(iterations: 300).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            XCTAssertEqual(ipm.method, "sdp-ipm")
             for (key, reference) in try XCTUnwrap(c.sdp) {
                 let j = Int(key)!
                 let scale = max(1, abs(reference))
                 XCTAssertEqual(try XCTUnwrap(csdp.bounds[j]), reference, accuracy: 1e-5 * scale, "\(c.network) ε=\(c.eps) target \(j)")
                 XCTAssertGreaterThanOrEqual(csdp.bounds[j]!, reference - 1e-6 * scale)
+                // The structured interior point, through the same sound dual formula.
+                XCTAssertEqual(try XCTUnwrap(ipm.bounds[j]), reference, accuracy: 1e-5 * scale, "sdp-ipm: \(c.network) ε=\(c.eps) target \(j)")
+                XCTAssertGreaterThanOrEqual(ipm.bounds[j]!, reference - 1e-6 * scale)
                 XCTAssertGreaterThanOrEqual(fast.bounds[j]!, reference - 1e-6 * scale)
             }
         }

@@ -6,8 +6,9 @@ final class PaperTwoConfigTests: XCTestCase {
     func testDefaultsAndOverrides() throws {
         let empty = try ExperimentsConfig.parse("", path: "f.yaml")
         XCTAssertEqual(empty.rank1.series.map(\.label), [
-            "dense-3, k = 1 (CSDP)", "dense-3, k = 2 (CSDP)", "dense-3, k = 3 (CSDP)", "CNN, k = 1 (BM2)", "CNN, k = 2 (BM2)",
+            "dense-3, k = 1 (IPM)", "dense-3, k = 2 (IPM)", "dense-3, k = 3 (IPM)", "CNN, k = 1 (BM2)", "CNN, k = 2 (BM2)",
         ])
+        XCTAssertEqual(empty.rank1.instances, 10)
         XCTAssertEqual(empty.attackGap.network, "dense-1")
         XCTAssertNil(empty.attackGap.target)
         let text = """
