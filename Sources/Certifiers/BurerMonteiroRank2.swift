@@ -40,6 +40,9 @@ public struct BurerMonteiroRank2: Sendable {
     public var secondOrderTolerance = 1e-6
     /// Restarts from a first-order point along S(y)'s negative eigenvector at most.
     public var maxEscapes = 3
+    /// One layer: minimise `(u_1, w_1)` out (`OneLayerReduction`, `solveOneLayer`) instead of
+    /// running the augmented Lagrangian on all 3 n_1 + 1 constraints.
+    public var reducesOneLayer = true
 
     public init() {}
 
@@ -106,6 +109,10 @@ public struct BurerMonteiroRank2: Sendable {
                 gradient: 0, violation: 0, complementarity: 0, dualMinEigenvalue: 0, dualBound: 0, penalty: 0,
                 innerIterations: 0)
             return solution
+        }
+
+        if reducesOneLayer, last == 1 {
+            return try solveOneLayer(problem, start: start ?? problem.center, began: began, deadline: deadline)
         }
 
         // Start: u = forward pass, w small and random.
