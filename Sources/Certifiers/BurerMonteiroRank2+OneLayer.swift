@@ -24,7 +24,8 @@ extension BurerMonteiroRank2 {
         let reduction = OneLayerReduction(lag: lag)
         let n0 = lag.sizes[0], rho = problem.radius
         var rng = SplitMix64(seed: seed)
-        var v = start + (0..<n0).map { _ in initialSpread * rng.normal() }
+        let rank = max(2, oneLayerRank)
+        var v = start + (0..<(rank - 1) * n0).map { _ in initialSpread * rng.normal() }
         var point = try reduction.evaluate(v)
         var mu = 0.0
         let startGap = max(0, point.residual - rho)
@@ -35,8 +36,30 @@ extension BurerMonteiroRank2 {
         var status = LeastSquaresSolution.Status.inaccurate
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
         var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
-        var expired = false
+        var expired = false, stalled = false
+        // The last first-order point: kept when escapes from it find no other one.
+        var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         struct Expired: Error {}
+        /// The dual certificate at the current point; when `move`, λ_min(S) is below tolerance and
+        /// escapes are left, moves `w_0` along its Lanczos vector and returns true.
+        func escape(move: Bool = true) throws -> Bool {
+            let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
+            certificate = try lag.dualCertificate(y, at: flat, steps: lanczosSteps, seed: rng.next())
+            if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
+                print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e",
+                             certificate.minEigenvalue ?? .nan, -certificate.y0))
+            }
+            guard move, let lowest = certificate.minEigenvalue, !expired, escapes < maxEscapes, outer < maxOuterIterations,
+                  lowest < -secondOrderTolerance * max(1, point.objective) else { return false }
+            escapes += 1
+            let scale = 0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            let offset = lag.vectorOffsets[0], column = (rank - 1) * n0
+            for i in 0..<n0 { v[column + i] += scale * certificate.vector[offset + i] }
+            previousMeasure = .infinity
+            stagnant = 0
+            innerTolerance = max(optimalityTolerance, 1e-3)
+            return true
+        }
         while true {
             while outer < maxOuterIterations, !expired {
                 outer += 1
@@ -53,6 +76,7 @@ extension BurerMonteiroRank2 {
                         return (value, gradient)
                     }
                     innerIterations += report.iterations
+                    stalled = report.gradientNorm > innerTolerance
                 } catch is Expired {
                     expired = true
                 }
@@ -69,6 +93,10 @@ extension BurerMonteiroRank2 {
                     status = .optimal
                     break
                 }
+                // An inner solve that stalls near feasibility (a ReLU kink that w, collapsed, no
+                // longer smooths): try the second-order escape without waiting for first order.
+                // (A failed certificate, e.g. multipliers overflowing at a degenerate point, skips it.)
+                if stalled, reduced.violation <= stallEscapeViolation, (try? escape()) ?? false { continue }
                 if sigma >= penaltyMax {
                     stagnant += 1
                     if reduced.violation > infeasibilityThreshold, reduced.violation > 0.9 * previousViolation, stagnant >= 3 {
@@ -82,30 +110,27 @@ extension BurerMonteiroRank2 {
                 previousViolation = reduced.violation
                 innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
             }
-            guard status != .infeasible else { break }
-            let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
-            certificate = try lag.dualCertificate(y, at: flat, steps: lanczosSteps, seed: rng.next())
-            guard let lowest = certificate.minEigenvalue, status == .optimal, !expired, escapes < maxEscapes,
-                  outer < maxOuterIterations, lowest < -secondOrderTolerance * max(1, point.objective) else { break }
-            // Escape: w_0 along the negative direction of S(y) (w_1 follows by projection).
-            escapes += 1
+            guard status == .optimal else {
+                if status != .infeasible, (try? escape(move: false)) == nil { certificate = (0, nil, []) }
+                break
+            }
+            firstOrder = (v, mu, point, reduced, sigma)
+            guard try escape() else { break }
             status = .inaccurate
-            let scale = 0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()
-            let offset = lag.vectorOffsets[0]
-            for i in 0..<n0 { v[n0 + i] += scale * certificate.vector[offset + i] }
-            previousMeasure = .infinity
-            stagnant = 0
-            innerTolerance = max(optimalityTolerance, 1e-3)
+        }
+        if status == .inaccurate, let kept = firstOrder {
+            (v, mu, point, sigma) = (kept.v, kept.mu, kept.point, kept.sigma)
+            reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
+            status = .optimal
+            if (try? escape(move: false)) == nil { certificate = (0, nil, []) }
         }
 
-        // The full program's first-order checks at the lifted point.
+        // The full program's first-order checks at the lifted point (rank 2; the reduced ones else).
         let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
-        let full = try fullChecks(lag, flat: flat, y: y)
-        let u = Array(flat[0..<n0]) + flat[2 * n0..<2 * n0 + lag.sizes[1]]
-        let w = Array(flat[n0..<2 * n0]) + flat[(2 * n0 + lag.sizes[1])...]
+        let full = rank == 2 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
         var solution = LeastSquaresSolution(
-            status: status, objective: point.objective, x: Array(v[0..<n0]), z: [Array(flat[2 * n0..<2 * n0 + lag.sizes[1]])],
-            rankRatio: Self.gramRankRatio(u: u, w: w), iterations: outer, seconds: Date().timeIntervalSince(began))
+            status: status, objective: point.objective, x: Array(v[0..<n0]), z: [point.projections.map(\.u)],
+            rankRatio: try reduction.rankRatio(v, point), iterations: outer, seconds: Date().timeIntervalSince(began))
         solution.stationarity = LeastSquaresSolution.Stationarity(
             gradient: max(full.gradient, reduced.gradient), violation: max(full.violation, reduced.violation),
             complementarity: max(full.complementarity, reduced.complementarity),
@@ -136,7 +161,7 @@ extension BurerMonteiroRank2 {
         _ check: (gradient: Double, violation: Double, complementarity: Double), _ v: [Double]
     ) {
         guard ProcessInfo.processInfo.environment["BM2_TRACE"] != nil else { return }
-        let w = v[(v.count / 2)...].reduce(0) { max($0, abs($1)) }
+        let w = v[(v.count / 2)...].reduce(0) { max($0, abs($1)) }  // (rank 2; the later columns else)
         print(String(format: "BM2-1 outer %d σ %.0e μ %.6e f %.10e ψ %.10e ∇ %.1e viol %.1e comp %.1e |w_0| %.1e",
                      outer, sigma, mu, point.objective, point.residual, check.gradient, check.violation,
                      check.complementarity, w))
