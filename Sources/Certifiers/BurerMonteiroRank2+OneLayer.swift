@@ -24,7 +24,7 @@ extension BurerMonteiroRank2 {
         let reduction = OneLayerReduction(lag: lag)
         let n0 = lag.sizes[0], rho = problem.radius
         var rng = SplitMix64(seed: seed)
-        let rank = max(2, oneLayerRank)
+        var rank = max(2, oneLayerRank)
         var v = start + (0..<(rank - 1) * n0).map { _ in initialSpread * rng.normal() }
         var point = try reduction.evaluate(v)
         var mu = 0.0
@@ -54,7 +54,13 @@ extension BurerMonteiroRank2 {
             escapes += 1
             let scale = 0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()
             let offset = lag.vectorOffsets[0], column = (rank - 1) * n0
-            for i in 0..<n0 { v[column + i] += scale * certificate.vector[offset + i] }
+            if rank < oneLayerMaxRank {
+                // Burer–Monteiro rank increase: a new column along the negative direction.
+                v += (0..<n0).map { scale * certificate.vector[offset + $0] }
+                rank += 1
+            } else {
+                for i in 0..<n0 { v[column + i] += scale * certificate.vector[offset + i] }
+            }
             previousMeasure = .infinity
             stagnant = 0
             innerTolerance = max(optimalityTolerance, 1e-3)
@@ -120,6 +126,7 @@ extension BurerMonteiroRank2 {
         }
         if status == .inaccurate, let kept = firstOrder {
             (v, mu, point, sigma) = (kept.v, kept.mu, kept.point, kept.sigma)
+            rank = v.count / n0
             reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
             status = .optimal
             if (try? escape(move: false)) == nil { certificate = (0, nil, []) }
@@ -127,7 +134,7 @@ extension BurerMonteiroRank2 {
 
         // The full program's first-order checks at the lifted point (rank 2; the reduced ones else).
         let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
-        let full = rank == 2 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
+        let full = v.count == 2 * n0 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
         var solution = LeastSquaresSolution(
             status: status, objective: point.objective, x: Array(v[0..<n0]), z: [point.projections.map(\.u)],
             rankRatio: try reduction.rankRatio(v, point), iterations: outer, seconds: Date().timeIntervalSince(began))

@@ -47,6 +47,9 @@ public struct BurerMonteiroRank2: Sendable {
     /// One layer: the number of factor columns (2 is BM2; more lets the factor reach SDP solutions
     /// of higher rank, for which rank 2 cannot pass the second-order check).
     public var oneLayerRank = 2
+    /// One layer: escapes add a factor column, up to this many, instead of moving the last one
+    /// (Burer–Monteiro's rank increase; 2 keeps BM2's rank).
+    public var oneLayerMaxRank = 2
     /// One layer: minimise `(u_1, w_1)` out (`OneLayerReduction`, `solveOneLayer`) instead of
     /// running the augmented Lagrangian on all 3 n_1 + 1 constraints.
     public var reducesOneLayer = true
