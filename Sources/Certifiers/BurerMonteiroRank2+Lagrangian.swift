@@ -24,6 +24,10 @@ struct RankTwoLagrangian {
     let constraintOffsets: [Int]
     /// Start of layer k's `[u_k; w_k]` block (2 n_k numbers) in the flat variable vector.
     let variableOffsets: [Int]
+    /// `W_k` in sparse row form when at most `sparseDensity` of it is nonzero (convolutions), else nil.
+    let sparseWeights: [SparseRowMatrix?]
+    /// Weights with at most this fraction of nonzeros are multiplied in sparse form.
+    static let sparseDensity = 0.3
 
     init(_ problem: LeastSquaresProblem) {
         self.problem = problem
@@ -33,6 +37,10 @@ struct RankTwoLagrangian {
         for k in sizes.indices { v.append(v[k] + 2 * sizes[k]) }
         constraintOffsets = c
         variableOffsets = v
+        sparseWeights = problem.weights.map { w in
+            let sparse = SparseRowMatrix(w)
+            return sparse.density <= Self.sparseDensity ? sparse : nil
+        }
     }
 
     /// Start of layer k's block `x_k` in a vector `(t, x_0, …, x_ℓ)` of the lifted space.
@@ -57,6 +65,7 @@ struct RankTwoLagrangian {
     /// `x_k W_kᵀ` for k < ℓ: rows are `W_k` applied to each column (one pass through the weights).
     func forward(_ x: [Matrix<Double>]) throws -> [Matrix<Double>] {
         try problem.weights.indices.map { k in
+            if let sparse = sparseWeights[k] { return try sparse.timesTransposed(x[k]) }
             var out = Matrix<Double>(rows: x[k].rows, columns: sizes[k + 1])
             try out.gemm(1, x[k], problem.weights[k], transposeB: true, beta: 0)
             return out
@@ -120,7 +129,7 @@ struct RankTwoLagrangian {
                 }
                 tOut[c] += tSum
             }
-            try out[k].gemm(1, back, problem.weights[k], beta: 1)
+            try accumulate(back, layer: k, into: &out[k])
         }
         let last = problem.layerCount, mu = y[y.count - 1], rho2 = problem.radius * problem.radius
         for c in 0..<p {
@@ -132,6 +141,15 @@ struct RankTwoLagrangian {
             tOut[c] -= mu * rho2 * t[c]
         }
         return (tOut, out)
+    }
+
+    /// `out += back W_k` (`W_kᵀ` applied to each row of `back`), sparse when `W_k` is.
+    func accumulate(_ back: Matrix<Double>, layer k: Int, into out: inout Matrix<Double>) throws {
+        if let sparse = sparseWeights[k] {
+            try sparse.accumulateProduct(back, into: &out)
+        } else {
+            try out.gemm(1, back, problem.weights[k], beta: 1)
+        }
     }
 
     /// `S(y) v` for one vector `v = (t, x_0, …, x_ℓ)` of length `1 + Σ n_k`.

@@ -38,8 +38,21 @@ public struct BurerMonteiroRank2: Sendable {
     public var lanczosSteps = 80
     /// `λ_min(S(y)) ≥ −secondOrderTolerance · max(1, objective)` counts as `S(y) ⪰ 0`.
     public var secondOrderTolerance = 1e-6
-    /// Restarts from a first-order point along S(y)'s negative eigenvector at most.
+    /// Restarts along S(y)'s negative eigenvector at most (from a first-order point, or for one
+    /// layer also from a stalled inner solve).
     public var maxEscapes = 3
+    /// One layer: an inner solve that stalls with the ball violated by at most this tries the
+    /// second-order escape at once (see `solveOneLayer`).
+    public var stallEscapeViolation = 1e-3
+    /// One layer: the number of factor columns (2 is BM2; more lets the factor reach SDP solutions
+    /// of higher rank, for which rank 2 cannot pass the second-order check).
+    public var oneLayerRank = 2
+    /// One layer: escapes add a factor column, up to this many, instead of moving the last one
+    /// (Burer–Monteiro's rank increase; 2 keeps BM2's rank).
+    public var oneLayerMaxRank = 2
+    /// One layer: minimise `(u_1, w_1)` out (`OneLayerReduction`, `solveOneLayer`) instead of
+    /// running the augmented Lagrangian on all 3 n_1 + 1 constraints.
+    public var reducesOneLayer = true
 
     public init() {}
 
@@ -106,6 +119,10 @@ public struct BurerMonteiroRank2: Sendable {
                 gradient: 0, violation: 0, complementarity: 0, dualMinEigenvalue: 0, dualBound: 0, penalty: 0,
                 innerIterations: 0)
             return solution
+        }
+
+        if reducesOneLayer, last == 1 {
+            return try solveOneLayer(problem, start: start ?? problem.center, began: began, deadline: deadline)
         }
 
         // Start: u = forward pass, w small and random.

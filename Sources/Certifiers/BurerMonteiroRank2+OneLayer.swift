@@ -1,0 +1,176 @@
+import Foundation
+import LinearAlgebra
+
+extension BurerMonteiroRank2 {
+    /// BM2 over one layer through `OneLayerReduction`: the augmented Lagrangian of the single ball
+    /// constraint `ψ(u_0, w_0) ≤ ρ` minimised by L-BFGS over `(u_0, w_0)` alone.
+    ///
+    /// The full BM2 program's 3 n_1 ReLU constraints have, at a rank-1 point, pairs of active
+    /// constraints with parallel gradients (u_1 = ReLU(a) written as two inequalities) whose
+    /// multipliers the full augmented Lagrangian cannot settle; here they are computed in closed
+    /// form by each neuron's projection, the smallest product multiplier where several fit (the
+    /// choice that makes the dual slack's `w` block largest, hence the one to certify with).
+    /// The first-order checks are those of the full program at the lifted point (`lift`), with ψ's
+    /// multiplier; the second-order check and the escapes along `S(y)`'s negative direction are
+    /// those of `solve` (the escape moves `w_0`; `w_1` follows by projection).
+    ///
+    /// - Parameters:
+    ///   - start: `u_0`'s start (x̂ or the caller's point).
+    ///   - began: when the solve began (for `seconds`); `deadline`: when to stop (`nil`: never).
+    /// - Complexity: per L-BFGS iteration usually one evaluation: two products with `W_0` on two
+    ///   vectors (sparse for convolutions) and O(n_1) for the projections.
+    func solveOneLayer(_ problem: LeastSquaresProblem, start: [Double], began: Date, deadline: Date?) throws -> LeastSquaresSolution {
+        let lag = RankTwoLagrangian(problem)
+        let reduction = OneLayerReduction(lag: lag)
+        let n0 = lag.sizes[0], rho = problem.radius
+        var rng = SplitMix64(seed: seed)
+        var rank = max(2, oneLayerRank)
+        var v = start + (0..<(rank - 1) * n0).map { _ in initialSpread * rng.normal() }
+        var point = try reduction.evaluate(v)
+        var mu = 0.0
+        let startGap = max(0, point.residual - rho)
+        var sigma = penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6)
+        var innerTolerance = max(optimalityTolerance, 1e-3)
+        var previousMeasure = Double.infinity, previousViolation = Double.infinity
+        var stagnant = 0, outer = 0, innerIterations = 0, escapes = 0
+        var status = LeastSquaresSolution.Status.inaccurate
+        var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
+        var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
+        var expired = false, stalled = false
+        // The last first-order point: kept when escapes from it find no other one.
+        var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
+        struct Expired: Error {}
+        /// The dual certificate at the current point; when `move`, λ_min(S) is below tolerance and
+        /// escapes are left, moves `w_0` along its Lanczos vector and returns true.
+        func escape(move: Bool = true) throws -> Bool {
+            let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
+            certificate = try lag.dualCertificate(y, at: flat, steps: lanczosSteps, seed: rng.next())
+            if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
+                print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e",
+                             certificate.minEigenvalue ?? .nan, -certificate.y0))
+            }
+            guard move, let lowest = certificate.minEigenvalue, !expired, escapes < maxEscapes, outer < maxOuterIterations,
+                  lowest < -secondOrderTolerance * max(1, point.objective) else { return false }
+            escapes += 1
+            let scale = 0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            let offset = lag.vectorOffsets[0], column = (rank - 1) * n0
+            if rank < oneLayerMaxRank {
+                // Burer–Monteiro rank increase: a new column along the negative direction.
+                v += (0..<n0).map { scale * certificate.vector[offset + $0] }
+                rank += 1
+            } else {
+                for i in 0..<n0 { v[column + i] += scale * certificate.vector[offset + i] }
+            }
+            previousMeasure = .infinity
+            stagnant = 0
+            innerTolerance = max(optimalityTolerance, 1e-3)
+            return true
+        }
+        while true {
+            while outer < maxOuterIterations, !expired {
+                outer += 1
+                var inner = LBFGS(memory: memory, maxIterations: maxInnerIterations, gradientTolerance: innerTolerance)
+                inner.approximateWolfe = 1e-12
+                do {
+                    let report = try inner.minimize(&v) { x in
+                        if let deadline, Date() >= deadline { throw Expired() }
+                        let e = try reduction.evaluate(x)
+                        let h = e.residual - rho, m = max(0, mu + sigma * h)
+                        let value = e.objective + (m * m - mu * mu) / (2 * sigma)
+                        var gradient = e.objectiveGradient
+                        if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
+                        return (value, gradient)
+                    }
+                    innerIterations += report.iterations
+                    stalled = report.gradientNorm > innerTolerance
+                } catch is Expired {
+                    expired = true
+                }
+                point = try reduction.evaluate(v)
+                let h = point.residual - rho
+                let measure = abs(max(h, -mu / sigma))
+                mu = max(0, mu + sigma * h)
+                var gradient = 0.0
+                for i in v.indices { gradient = max(gradient, abs(point.objectiveGradient[i] + mu * point.residualGradient[i])) }
+                reduced = (gradient, max(0, h), min(mu, abs(h)))
+                traceOneLayer(outer, sigma, mu, point, reduced, v)
+                if reduced.violation <= feasibilityTolerance, reduced.complementarity <= feasibilityTolerance,
+                   reduced.gradient <= optimalityTolerance {
+                    status = .optimal
+                    break
+                }
+                // An inner solve that stalls near feasibility (a ReLU kink that w, collapsed, no
+                // longer smooths): try the second-order escape without waiting for first order.
+                // (A failed certificate, e.g. multipliers overflowing at a degenerate point, skips it.)
+                if stalled, reduced.violation <= stallEscapeViolation, (try? escape()) ?? false { continue }
+                if sigma >= penaltyMax {
+                    stagnant += 1
+                    if reduced.violation > infeasibilityThreshold, reduced.violation > 0.9 * previousViolation, stagnant >= 3 {
+                        status = .infeasible
+                        break
+                    }
+                    if stagnant >= 5 { break }
+                }
+                if measure > requiredDecrease * previousMeasure { sigma = min(sigma * penaltyGrowth, penaltyMax) }
+                previousMeasure = measure
+                previousViolation = reduced.violation
+                innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
+            }
+            guard status == .optimal else {
+                if status != .infeasible, (try? escape(move: false)) == nil { certificate = (0, nil, []) }
+                break
+            }
+            firstOrder = (v, mu, point, reduced, sigma)
+            guard try escape() else { break }
+            status = .inaccurate
+        }
+        if status == .inaccurate, let kept = firstOrder {
+            (v, mu, point, sigma) = (kept.v, kept.mu, kept.point, kept.sigma)
+            rank = v.count / n0
+            reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
+            status = .optimal
+            if (try? escape(move: false)) == nil { certificate = (0, nil, []) }
+        }
+
+        // The full program's first-order checks at the lifted point (rank 2; the reduced ones else).
+        let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
+        let full = v.count == 2 * n0 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
+        var solution = LeastSquaresSolution(
+            status: status, objective: point.objective, x: Array(v[0..<n0]), z: [point.projections.map(\.u)],
+            rankRatio: try reduction.rankRatio(v, point), iterations: outer, seconds: Date().timeIntervalSince(began))
+        solution.stationarity = LeastSquaresSolution.Stationarity(
+            gradient: max(full.gradient, reduced.gradient), violation: max(full.violation, reduced.violation),
+            complementarity: max(full.complementarity, reduced.complementarity),
+            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: sigma,
+            innerIterations: innerIterations)
+        return solution
+    }
+
+    /// The unscaled first-order checks of BM2's full program at `flat` with SDP multipliers `y`:
+    /// `‖∇_{u,w} L‖_∞` (L = objective + Σ y_i q_i, the ball squared), the largest violation and
+    /// the largest `min(y_i, |g_i|)`.
+    func fullChecks(_ lag: RankTwoLagrangian, flat: [Double], y: [Double]) throws
+        -> (gradient: Double, violation: Double, complementarity: Double)
+    {
+        let x = try lag.split(flat), wx = try lag.forward(x)
+        var g = lag.constraints(x, wx)
+        g[g.count - 1] -= lag.problem.radius
+        let (_, out) = try lag.slackProduct(y, constant: 0, t: [1, 0], x: x, wx: wx)
+        let gradient = out.reduce(0) { m, block in block.elements.reduce(m) { max($0, 2 * abs($1)) } }
+        let violation = g.reduce(0) { max($0, $1) }
+        let complementarity = zip(y, g).reduce(0) { max($0, min($1.0, abs($1.1))) }
+        return (gradient, violation, complementarity)
+    }
+
+    /// The outer iterations of `solveOneLayer` on standard output when `BM2_TRACE` is set.
+    private func traceOneLayer(
+        _ outer: Int, _ sigma: Double, _ mu: Double, _ point: OneLayerReduction.Point,
+        _ check: (gradient: Double, violation: Double, complementarity: Double), _ v: [Double]
+    ) {
+        guard ProcessInfo.processInfo.environment["BM2_TRACE"] != nil else { return }
+        let w = v[(v.count / 2)...].reduce(0) { max($0, abs($1)) }  // (rank 2; the later columns else)
+        print(String(format: "BM2-1 outer %d σ %.0e μ %.6e f %.10e ψ %.10e ∇ %.1e viol %.1e comp %.1e |w_0| %.1e",
+                     outer, sigma, mu, point.objective, point.residual, check.gradient, check.violation,
+                     check.complementarity, w))
+    }
+}
