@@ -29,10 +29,9 @@ extension BurerMonteiroRank2 {
         var point = try reduction.evaluate(v)
         var mu = 0.0
         let startGap = max(0, point.residual - rho)
-        var sigma = penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6)
+        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6))
         var innerTolerance = max(optimalityTolerance, 1e-3)
-        var previousMeasure = Double.infinity, previousViolation = Double.infinity
-        var stagnant = 0, outer = 0, innerIterations = 0, escapes = 0
+        var outer = 0, innerIterations = 0, escapes = 0
         var status = LeastSquaresSolution.Status.inaccurate
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
         var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
@@ -61,8 +60,7 @@ extension BurerMonteiroRank2 {
             } else {
                 for i in 0..<n0 { v[column + i] += scale * certificate.vector[offset + i] }
             }
-            previousMeasure = .infinity
-            stagnant = 0
+            penalty.restart()
             innerTolerance = max(optimalityTolerance, 1e-3)
             return true
         }
@@ -75,8 +73,8 @@ extension BurerMonteiroRank2 {
                     let report = try inner.minimize(&v) { x in
                         if let deadline, Date() >= deadline { throw Expired() }
                         let e = try reduction.evaluate(x)
-                        let h = e.residual - rho, m = max(0, mu + sigma * h)
-                        let value = e.objective + (m * m - mu * mu) / (2 * sigma)
+                        let h = e.residual - rho, m = max(0, mu + penalty.sigma * h)
+                        let value = e.objective + (m * m - mu * mu) / (2 * penalty.sigma)
                         var gradient = e.objectiveGradient
                         if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
                         return (value, gradient)
@@ -88,12 +86,12 @@ extension BurerMonteiroRank2 {
                 }
                 point = try reduction.evaluate(v)
                 let h = point.residual - rho
-                let measure = abs(max(h, -mu / sigma))
-                mu = max(0, mu + sigma * h)
+                let measure = abs(max(h, -mu / penalty.sigma))
+                mu = max(0, mu + penalty.sigma * h)
                 var gradient = 0.0
                 for i in v.indices { gradient = max(gradient, abs(point.objectiveGradient[i] + mu * point.residualGradient[i])) }
                 reduced = (gradient, max(0, h), min(mu, abs(h)))
-                traceOneLayer(outer, sigma, mu, point, reduced, v)
+                traceOneLayer(outer, penalty.sigma, mu, point, reduced, v)
                 if reduced.violation <= feasibilityTolerance, reduced.complementarity <= feasibilityTolerance,
                    reduced.gradient <= optimalityTolerance {
                     status = .optimal
@@ -103,29 +101,21 @@ extension BurerMonteiroRank2 {
                 // longer smooths): try the second-order escape without waiting for first order.
                 // (A failed certificate, e.g. multipliers overflowing at a degenerate point, skips it.)
                 if stalled, reduced.violation <= stallEscapeViolation, (try? escape()) ?? false { continue }
-                if sigma >= penaltyMax {
-                    stagnant += 1
-                    if reduced.violation > infeasibilityThreshold, reduced.violation > 0.9 * previousViolation, stagnant >= 3 {
-                        status = .infeasible
-                        break
-                    }
-                    if stagnant >= 5 { break }
-                }
-                if measure > requiredDecrease * previousMeasure { sigma = min(sigma * penaltyGrowth, penaltyMax) }
-                previousMeasure = measure
-                previousViolation = reduced.violation
+                let verdict = penalty.advance(measure: measure, violation: reduced.violation, of: self)
+                if verdict == .infeasible { status = .infeasible }
+                if verdict != .proceed { break }
                 innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
             }
             guard status == .optimal else {
                 if status != .infeasible, (try? escape(move: false)) == nil { certificate = (0, nil, []) }
                 break
             }
-            firstOrder = (v, mu, point, reduced, sigma)
+            firstOrder = (v, mu, point, reduced, penalty.sigma)
             guard try escape() else { break }
             status = .inaccurate
         }
         if status == .inaccurate, let kept = firstOrder {
-            (v, mu, point, sigma) = (kept.v, kept.mu, kept.point, kept.sigma)
+            (v, mu, point, penalty.sigma) = (kept.v, kept.mu, kept.point, kept.sigma)
             rank = v.count / n0
             reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
             status = .optimal
@@ -141,7 +131,7 @@ extension BurerMonteiroRank2 {
         solution.stationarity = LeastSquaresSolution.Stationarity(
             gradient: max(full.gradient, reduced.gradient), violation: max(full.violation, reduced.violation),
             complementarity: max(full.complementarity, reduced.complementarity),
-            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: sigma,
+            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: penalty.sigma,
             innerIterations: innerIterations)
         return solution
     }

@@ -171,10 +171,9 @@ public struct BurerMonteiroRank2: Sendable {
         var lambda = [Double](repeating: 0, count: constraints)
         var current = try evaluate(flat, lambda, 1)
         let startViolation = current.scaled.reduce(0) { $0 + max($1, 0) * max($1, 0) }
-        var sigma = penaltyStart ?? min(max(10 * max(1, abs(scaling.objective * current.objective)) / max(1, 0.5 * startViolation), 1e-6), 1e6)
+        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, abs(scaling.objective * current.objective)) / max(1, 0.5 * startViolation), 1e-6), 1e6))
         var innerTolerance = max(optimalityTolerance, 1e-3)
-        var previousMeasure = Double.infinity, previousViolation = Double.infinity
-        var stagnant = 0, outer = 0, innerIterations = 0, escapes = 0
+        var outer = 0, innerIterations = 0, escapes = 0
         var status = LeastSquaresSolution.Status.inaccurate
         var check = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
         var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
@@ -188,43 +187,33 @@ public struct BurerMonteiroRank2: Sendable {
                 do {
                     let report = try inner.minimize(&flat) { v in
                         if let deadline, Date() >= deadline { throw Expired() }
-                        let e = try evaluate(v, lambda, sigma)
+                        let e = try evaluate(v, lambda, penalty.sigma)
                         return (e.value, e.gradient)
                     }
                     innerIterations += report.iterations
                 } catch is Expired {
                     expired = true
                 }
-                current = try evaluate(flat, lambda, sigma)
+                current = try evaluate(flat, lambda, penalty.sigma)
                 var measure = 0.0
                 for i in 0..<constraints {
                     let g = current.scaled[i]
-                    measure = max(measure, abs(max(g, -lambda[i] / sigma)))
-                    lambda[i] = max(0, lambda[i] + sigma * g)
+                    measure = max(measure, abs(max(g, -lambda[i] / penalty.sigma)))
+                    lambda[i] = max(0, lambda[i] + penalty.sigma * g)
                 }
                 check = (
                     current.gradient.reduce(0) { max($0, abs($1)) },
                     current.scaled.reduce(0) { max($0, $1) },
                     zip(lambda, current.scaled).reduce(0) { max($0, min($1.0, abs($1.1))) })
-                trace(outer, sigma, current.objective, check, lag, flat, current.gradient)
+                trace(outer, penalty.sigma, current.objective, check, lag, flat, current.gradient)
                 if check.violation <= feasibilityTolerance, check.complementarity <= feasibilityTolerance,
                    check.gradient <= optimalityTolerance {
                     status = .optimal
                     break
                 }
-                if sigma >= penaltyMax {
-                    // At the largest penalty: a violation that no longer falls means infeasible
-                    // (locally), anything else that lingers means the solve has stalled.
-                    stagnant += 1
-                    if check.violation > infeasibilityThreshold, check.violation > 0.9 * previousViolation, stagnant >= 3 {
-                        status = .infeasible
-                        break
-                    }
-                    if stagnant >= 5 { break }
-                }
-                if measure > requiredDecrease * previousMeasure { sigma = min(sigma * penaltyGrowth, penaltyMax) }
-                previousMeasure = measure
-                previousViolation = check.violation
+                let verdict = penalty.advance(measure: measure, violation: check.violation, of: self)
+                if verdict == .infeasible { status = .infeasible }
+                if verdict != .proceed { break }
                 innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
             }
             guard status != .infeasible else { break }
@@ -244,8 +233,7 @@ public struct BurerMonteiroRank2: Sendable {
                     flat[lag.variableOffsets[k] + sizes[k] + i] += scale * certificate.vector[lag.vectorOffsets[k] + i]
                 }
             }
-            previousMeasure = .infinity
-            stagnant = 0
+            penalty.restart()
             innerTolerance = max(optimalityTolerance, 1e-3)
         }
 
@@ -257,7 +245,7 @@ public struct BurerMonteiroRank2: Sendable {
             iterations: outer, seconds: Date().timeIntervalSince(began))
         solution.stationarity = LeastSquaresSolution.Stationarity(
             gradient: check.gradient, violation: check.violation, complementarity: check.complementarity,
-            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: sigma, innerIterations: innerIterations)
+            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: penalty.sigma, innerIterations: innerIterations)
         return solution
     }
 
