@@ -38,7 +38,6 @@ extension BurerMonteiroRank2 {
         var expired = false, stalled = false
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
-        struct Expired: Error {}
         /// The dual certificate at the current point; when `move`, λ_min(S) is below tolerance and
         /// escapes are left, moves `w_0` along its Lanczos vector and returns true.
         func escape(move: Bool = true) throws -> Bool {
@@ -67,21 +66,18 @@ extension BurerMonteiroRank2 {
         while true {
             while outer < maxOuterIterations, !expired {
                 outer += 1
-                var inner = LBFGS(memory: memory, maxIterations: maxInnerIterations, gradientTolerance: innerTolerance)
-                inner.approximateWolfe = 1e-12
-                do {
-                    let report = try inner.minimize(&v) { x in
-                        if let deadline, Date() >= deadline { throw Expired() }
-                        let e = try reduction.evaluate(x)
-                        let h = e.residual - rho, m = max(0, mu + penalty.sigma * h)
-                        let value = e.objective + (m * m - mu * mu) / (2 * penalty.sigma)
-                        var gradient = e.objectiveGradient
-                        if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
-                        return (value, gradient)
-                    }
+                let report = try innerSolve(&v, tolerance: innerTolerance, deadline: deadline) { x in
+                    let e = try reduction.evaluate(x)
+                    let h = e.residual - rho, m = max(0, mu + penalty.sigma * h)
+                    let value = e.objective + (m * m - mu * mu) / (2 * penalty.sigma)
+                    var gradient = e.objectiveGradient
+                    if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
+                    return (value, gradient)
+                }
+                if let report {
                     innerIterations += report.iterations
                     stalled = report.gradientNorm > innerTolerance
-                } catch is Expired {
+                } else {
                     expired = true
                 }
                 point = try reduction.evaluate(v)

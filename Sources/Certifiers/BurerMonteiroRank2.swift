@@ -178,22 +178,14 @@ public struct BurerMonteiroRank2: Sendable {
         var check = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
         var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
         var expired = false
-        struct Expired: Error {}
         while true {
             while outer < maxOuterIterations, !expired {
                 outer += 1
-                var inner = LBFGS(memory: memory, maxIterations: maxInnerIterations, gradientTolerance: innerTolerance)
-                inner.approximateWolfe = 1e-12
-                do {
-                    let report = try inner.minimize(&flat) { v in
-                        if let deadline, Date() >= deadline { throw Expired() }
-                        let e = try evaluate(v, lambda, penalty.sigma)
-                        return (e.value, e.gradient)
-                    }
-                    innerIterations += report.iterations
-                } catch is Expired {
-                    expired = true
+                let report = try innerSolve(&flat, tolerance: innerTolerance, deadline: deadline) { v in
+                    let e = try evaluate(v, lambda, penalty.sigma)
+                    return (e.value, e.gradient)
                 }
+                if let report { innerIterations += report.iterations } else { expired = true }
                 current = try evaluate(flat, lambda, penalty.sigma)
                 var measure = 0.0
                 for i in 0..<constraints {

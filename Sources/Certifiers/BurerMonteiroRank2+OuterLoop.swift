@@ -1,3 +1,6 @@
+import Foundation
+import LinearAlgebra
+
 extension BurerMonteiroRank2 {
     /// The augmented Lagrangian's penalty σ and its stopping rule, shared by BM2's outer loops.
     ///
@@ -35,6 +38,27 @@ extension BurerMonteiroRank2 {
         mutating func restart() {
             previousMeasure = .infinity
             stagnant = 0
+        }
+    }
+
+    /// One inner solve of an outer iteration: L-BFGS on the augmented Lagrangian `f` from `x`
+    /// down to `tolerance`; nil when the deadline passed during it (x keeps the last iterate).
+    ///
+    /// - Complexity: at most `maxInnerIterations` L-BFGS iterations.
+    func innerSolve(
+        _ x: inout [Double], tolerance: Double, deadline: Date?,
+        _ f: ([Double]) throws -> (value: Double, gradient: [Double])
+    ) throws -> LBFGS.Report? {
+        struct Expired: Error {}
+        var inner = LBFGS(memory: memory, maxIterations: maxInnerIterations, gradientTolerance: tolerance)
+        inner.approximateWolfe = 1e-12
+        do {
+            return try inner.minimize(&x) { v in
+                if let deadline, Date() >= deadline { throw Expired() }
+                return try f(v)
+            }
+        } catch is Expired {
+            return nil
         }
     }
 }
