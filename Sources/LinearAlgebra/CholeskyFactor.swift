@@ -12,6 +12,8 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
     /// - Throws: `LinearAlgebraError.dimensionMismatch` for a non-square matrix, `.nonFinite` for
     ///   NaN/∞ entries, `.lapack` for an illegal argument.
     /// - Complexity: one `potrf`, n³/3 multiply-adds.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init?(_ a: Matrix<Scalar>) throws {
         guard a.rows == a.columns else {
             throw LinearAlgebraError.dimensionMismatch("potrf needs a square matrix, got \(a.rows)×\(a.columns)")
@@ -34,6 +36,8 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
     /// `A⁻¹`, symmetric (LAPACK `potri`).
     ///
     /// - Complexity: one `potri`, 2n³/3 multiply-adds.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func inverse() throws -> Matrix<Scalar> {
         var a = try onFactorCopy("potri", Scalar.kernels.potri)
         let n = order
@@ -56,6 +60,8 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
     /// `A⁻¹ b` (LAPACK `potrs`).
     ///
     /// - Complexity: two triangular solves, 2n² multiply-adds.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func solve(_ b: [Scalar]) throws -> [Scalar] {
         let n = order
         guard b.count == n else {
@@ -83,6 +89,8 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
     /// α = −1 / λ_min(R⁻ᵀ D R⁻¹)   when λ_min < 0,   else limit
     /// ```
     /// - Complexity: one `trtri`, two `gemm`s and one smallest-eigenvalue `syevr`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func maximumStep(along d: Matrix<Scalar>, limit: Scalar) throws -> Scalar {
         let n = order
         guard d.rows == n, d.columns == n else {

@@ -31,6 +31,8 @@ extension Matrix {
     /// - Throws: `LinearAlgebraError.dimensionMismatch` for a non-square matrix,
     ///   `.nonFinite` for NaN/∞ entries, `.lapack(routine: "syevr", info:)` when LAPACK fails.
     /// - Complexity: one `syevr` eigen-decomposition, O(n³).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func symmetricEigen(
         _ selection: EigenSelection = .all, vectors: Bool = true
     ) throws -> SymmetricEigendecomposition<Scalar> {

@@ -87,7 +87,11 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
 
     /// Whether every entry is finite (no NaN or infinity).
     @inlinable
-    public var isFinite: Bool { elements.allSatisfy { $0.isFinite } }
+    public var isFinite: Bool {
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
+        get { elements.allSatisfy { $0.isFinite } }
+    }
 
     /// The largest absolute difference to another matrix of the same shape.
     @_specialize(where Scalar == Float)
