@@ -86,4 +86,24 @@ final class PaperTwoCommandTests: XCTestCase {
         }
         XCTAssertGreaterThan(tight, 0, "ρ → ∞ is tight (problem (A) in the limit)")
     }
+
+    /// `bench-rank1`: CSDP and the structured interior point on the same instances agree, and a
+    /// bad solver name is rejected with the known ones named.
+    func testBenchRank1ComparesTheInteriorPoints() throws {
+        let (_, config) = try makeConfig("  rank1: {series: [{network: tiny7, layers: 1}]}\n")
+        let r = try ExperimentsBinary.run([
+            "bench-rank1", "--config", config, "--network", "tiny7", "--layers", "1", "2", "--instances", "2",
+            "--solvers", "csdp", "ipm",
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("1 ") || $0.hasPrefix("2 ") }
+        XCTAssertEqual(lines.filter { $0.contains("csdp") }.count, 4, r.stdout)
+        XCTAssertEqual(lines.filter { $0.contains("ipm") }.count, 4, r.stdout)
+        let line = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.hasPrefix("largest relative difference") })
+        let worst = try XCTUnwrap(Double(line.split(separator: " ").first { Double($0) != nil }.map(String.init) ?? ""))
+        XCTAssertLessThan(worst, 1e-5, String(line))
+        let bad = try ExperimentsBinary.run(["bench-rank1", "--config", config, "--network", "tiny7", "--solvers", "mosek"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("unknown solver 'mosek'"), bad.stderr)
+    }
 }

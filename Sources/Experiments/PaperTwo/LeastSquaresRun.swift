@@ -25,7 +25,7 @@ let bm2TimeLimit = 60.0
 /// Solves one instance with the chosen solver.
 ///
 /// - Complexity: one interior-point solve (CSDP or the structured one), or one BM2 augmented-Lagrangian run.
-func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolver) throws -> LeastSquaresSolution {
+func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2Rank: Int? = nil) throws -> LeastSquaresSolution {
     switch solver {
     case .csdp: return try solveLeastSquaresRelaxation(problem)
     case .ipm:
@@ -43,6 +43,7 @@ func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolve
     case .bm2:
         var bm2 = BurerMonteiroRank2()
         bm2.timeLimit = bm2TimeLimit
+        if let bm2Rank { (bm2.oneLayerRank, bm2.oneLayerMaxRank) = (bm2Rank, bm2Rank) }
         return try bm2.solve(problem)
     }
 }
