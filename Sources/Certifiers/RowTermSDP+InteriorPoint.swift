@@ -245,9 +245,13 @@ private struct InteriorPointEngine {
     }
 
     /// The largest steps (≤ 1) keeping `X, s` and `Z, w` in their cones.
-    func steps(_ d: Direction, xFactor: CholeskyFactor<Double>, zFactor: CholeskyFactor<Double>) throws -> (Double, Double) {
-        var ap = try xFactor.maximumStep(along: d.dx, limit: 1)
-        var ad = try zFactor.maximumStep(along: d.dz, limit: 1)
+    /// `xFactor` and `zFactor` with their inverse factors, computed once per iteration for both
+    /// the predictor and the corrector.
+    func steps(
+        _ d: Direction, xFactor: (CholeskyFactor<Double>, Matrix<Double>), zFactor: (CholeskyFactor<Double>, Matrix<Double>)
+    ) throws -> (Double, Double) {
+        var ap = try xFactor.0.maximumStep(along: d.dx, limit: 1, factorInverse: xFactor.1)
+        var ad = try zFactor.0.maximumStep(along: d.dz, limit: 1, factorInverse: zFactor.1)
         for k in 0..<slackCount {
             if d.ds[k] < 0 { ap = min(ap, -s[k] / d.ds[k]) }
             if d.dw[k] < 0 { ad = min(ad, -w[k] / d.dw[k]) }
@@ -320,6 +324,7 @@ private struct InteriorPointEngine {
             iteration += 1
             guard let zFactor = try CholeskyFactor(z), let xFactor = try CholeskyFactor(x) else { return finish(.failed) }
             let zi = try zFactor.inverse()
+            let xStep = (xFactor, try xFactor.factorInverse()), zStep = (zFactor, try zFactor.factorInverse())
             var mm = try schur(zInverse: zi)
             var schurFactor = try CholeskyFactor(mm)
             var shift = 1e-14 * (mm.elements.lazy.map(abs).max() ?? 1)
@@ -337,7 +342,7 @@ private struct InteriorPointEngine {
             var k = (0..<slackCount).map { -s[$0] * w[$0] }
             let predictor = try direction(
                 kzi: kzi, k: k, rp: rp, rd: rd, rdSlack: rdSlack, xRdZi: xRdZi, zi: zi, schur: schurFactor)
-            let (pa, da) = try steps(predictor, xFactor: xFactor, zFactor: zFactor)
+            let (pa, da) = try steps(predictor, xFactor: xStep, zFactor: zStep)
             var nextGap = 0.0
             for i in x.elements.indices {
                 nextGap += (x.elements[i] + pa * predictor.dx.elements[i]) * (z.elements[i] + da * predictor.dz.elements[i])
@@ -353,7 +358,7 @@ private struct InteriorPointEngine {
             k = (0..<slackCount).map { sigma * mu - s[$0] * w[$0] - predictor.ds[$0] * predictor.dw[$0] }
             let corrector = try direction(
                 kzi: kzi, k: k, rp: rp, rd: rd, rdSlack: rdSlack, xRdZi: xRdZi, zi: zi, schur: schurFactor)
-            let (pc, dc) = try steps(corrector, xFactor: xFactor, zFactor: zFactor)
+            let (pc, dc) = try steps(corrector, xFactor: xStep, zFactor: zStep)
             let alphaP = min(1, options.stepFraction * pc), alphaD = min(1, options.stepFraction * dc)
             stalls = max(alphaP, alphaD) < 1e-8 ? stalls + 1 : 0
             for i in x.elements.indices {

@@ -88,16 +88,19 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
     /// ```
     /// α = −1 / λ_min(R⁻ᵀ D R⁻¹)   when λ_min < 0,   else limit
     /// ```
-    /// - Complexity: one `trtri`, two `gemm`s and one smallest-eigenvalue `syevr`.
+    /// `factorInverse` is R⁻¹ when the caller already has it (several directions from one factor).
+    ///
+    /// - Complexity: two `gemm`s and one smallest-eigenvalue `syevr`, plus one `trtri` unless
+    ///   `factorInverse` is given.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func maximumStep(along d: Matrix<Scalar>, limit: Scalar) throws -> Scalar {
+    public func maximumStep(along d: Matrix<Scalar>, limit: Scalar, factorInverse given: Matrix<Scalar>? = nil) throws -> Scalar {
         let n = order
         guard d.rows == n, d.columns == n else {
             throw LinearAlgebraError.dimensionMismatch("step direction is \(d.rows)×\(d.columns), the matrix \(n)×\(n)")
         }
         if n == 0 { return limit }
-        let rInverse = try factorInverse()
+        let rInverse = try given ?? factorInverse()
         let left = try rInverse.multiplied(by: d, transposeSelf: true)
         let scaled = try left.multiplied(by: rInverse)
         let lambda = try scaled.symmetricEigen(.smallest, vectors: false).values[0]
