@@ -16,8 +16,29 @@ public struct CSDPCertifier: Sendable {
     public enum Backend: Sendable { case csdp, interiorPoint }
     /// CSDP (method `sdp-csdp`) or the structured interior point of `RowTermSDP` (`sdp-ipm`).
     public var backend: Backend
+    /// Iteration limit of the structured interior point (CSDP keeps its own, 100).
+    public var maxIterations: Int
 
-    public init(backend: Backend = .csdp) { self.backend = backend }
+    /// Keep the box constraints `P[x x] ≤ (l + u) P[x] − l u` of the hidden layers (paper 1's
+    /// SDP). False drops them, the ablation of paper 1's §6 remark (the input box stays). The
+    /// reported bound stays sound for the network either way: it is computed with every box
+    /// (`SDPDual.soundBound`), which only adds constraints to the program solved.
+    public var intermediateBoxes = true
+    /// Stop a point at its first uncertified target (targets hardest first); the others report
+    /// their interval bound with status `not-attempted`, as in `SDPCertifier.failFast`.
+    public var failFast = false
+
+    public init(backend: Backend = .csdp, maxIterations: Int = 250, intermediateBoxes: Bool = true, failFast: Bool = false) {
+        self.backend = backend
+        self.maxIterations = maxIterations
+        self.intermediateBoxes = intermediateBoxes
+        self.failFast = failFast
+    }
+
+    /// The method name in certificates.
+    var methodName: String {
+        (backend == .csdp ? "sdp-csdp" : "sdp-ipm") + (intermediateBoxes ? "" : "-no-hidden-box")
+    }
 
     /// Certifies the ball of radius ε around `center` (true label `label`).
     ///
@@ -28,7 +49,17 @@ public struct CSDPCertifier: Sendable {
         let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
         var bounds: [Int: Double] = [:], gaps: [Int: Double] = [:]
         var status = "optimal"
-        for j in 0..<network.classCount where j != label {
+        let scores = try network.scores(center)
+        let targets = (0..<network.classCount).filter { $0 != label }.sorted { scores[$0] > scores[$1] }
+        let interval = failFast ? intervals.marginUpperBounds(network: network, label: label) : []
+        var failed = false
+        for j in targets {
+            if failed {
+                bounds[j] = interval[j]
+                gaps[j] = (interval[j] - (scores[j] - scores[label])) / max(1, abs(interval[j]))
+                status += "+not-attempted"
+                continue
+            }
             let problem = SDPProblem(network: network, bounds: intervals, label: label, target: j)
             let (bound, primal, code) = try solve(problem)
             bounds[j] = bound
@@ -36,9 +67,10 @@ public struct CSDPCertifier: Sendable {
             // CSDP's codes: 0 solved, 3 "partial success" (full accuracy not reached), 4 iteration
             // limit; the bound is sound in every case, only its tightness differs.
             if code != 0 { status = code == 3 ? "partial" : "csdp-code-\(code)" }
+            if failFast, bound >= 0 { failed = true }
         }
         return Certificate(
-            method: backend == .csdp ? "sdp-csdp" : "sdp-ipm", label: label, predicted: argmax(try network.scores(center)), bounds: bounds,
+            method: methodName, label: label, predicted: argmax(scores), bounds: bounds,
             seconds: Date().timeIntervalSince(start), status: status, gaps: gaps)
     }
 
@@ -48,10 +80,19 @@ public struct CSDPCertifier: Sendable {
         return try solve(SDPProblem(network: network, bounds: intervals, label: label, target: target)).bound
     }
 
+    /// The sound bound for one target with the solver's primal value (the relaxation's objective
+    /// at its last primal iterate: below the sound bound by the duality gap) and its code (0 solved,
+    /// 3 partial, 4 stopped).
+    public func referenceTarget(network: ReLUNetwork<Double>, center: [Double], label: Int, target: Int, epsilon: Double) throws
+        -> (bound: Double, primal: Double, code: Int32) {
+        let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
+        return try solve(SDPProblem(network: network, bounds: intervals, label: label, target: target))
+    }
+
     /// Solves one target: the sound bound, the solver's primal objective (+ c0) and its return
     /// code (CSDP's; the structured interior point's mapped to CSDP's 0, 3 and 4).
     func solve(_ p: SDPProblem) throws -> (bound: Double, primal: Double, code: Int32) {
-        let model = SDPCertModel(p)
+        let model = SDPCertModel(p, intermediateBoxes: intermediateBoxes)
         let y: [Double], pobj: Double, code: Int32
         switch backend {
         case .csdp:
@@ -59,7 +100,13 @@ public struct CSDPCertifier: Sendable {
             (y, pobj, code) = (solution.y, solution.primalObjective, solution.code)
         case .interiorPoint:
             // min ⟨C, X⟩ = −CSDP's max; its dual vector is −CSDP's.
-            let solution = try model.program.solveInteriorPoint()
+            // Solved in SDP-cert's centred, scaled variables x = m + r ⊙ z (every box z² ≤ 1): an
+            // exact congruence that leaves the constraints and so the dual vector unchanged.
+            let shift = [0] + p.center, scale = [1] + p.scale.map { $0 > 0 ? $0 : 1 }
+            var options = InteriorPointOptions()
+            options.maxIterations = maxIterations
+            options.verbose = ProcessInfo.processInfo.environment["SDPCERT_IPM_VERBOSE"] == "1"
+            let solution = try model.program.shifted(by: shift, scale: scale).solveInteriorPoint(options)
             y = solution.y.map { -$0 }
             pobj = -solution.primalObjective
             switch solution.status {
@@ -102,9 +149,9 @@ struct SDPCertModel {
 
     /// ```
     /// min −c⁻ᵀ P[x_L]  s.t.  P[1] = 1,  P[x] ≥ 0,  P[x] ≥ W P[x'] + b,  P[xx] = diag(W P[x'x]) + b P[x],
-    ///                        P[xx] ≤ (l + u) P[x] − l u
+    ///                        P[xx] ≤ (l + u) P[x] − l u   (every layer, or the input only)
     /// ```
-    init(_ p: SDPProblem) {
+    init(_ p: SDPProblem, intermediateBoxes: Bool = true) {
         func index(_ v: Int) -> Int { v + 1 }
         var q = RowTermSDP(size: p.size + 1)
         var roles: [Role] = []
@@ -129,7 +176,7 @@ struct SDPCertModel {
                 q.addTerm(row: index(v), [(index(v), 1), (0, -bias[t])] + row.map { ($0.index, -$0.value) })
             }
         }
-        for v in 0..<p.size {
+        for v in 0..<(intermediateBoxes ? p.size : p.block(0).upperBound) {
             begin(.box(v), p.lower[v] * p.upper[v])  // (l+u) P[x] − P[xx] − s = l u
             q.addTerm(row: index(v), [(0, p.lower[v] + p.upper[v]), (index(v), -1)])
             q.addSlack()

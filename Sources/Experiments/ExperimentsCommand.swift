@@ -11,7 +11,7 @@ public struct ExperimentsCommand: ParsableCommand {
             """,
         subcommands: [
             EvaluateCommand.self, TrainCommand.self, AttackCommand.self, CertifyCommand.self, ImportCommand.self,
-            Table1Command.self, Figure3Command.self, AllCommand.self, Prop1Command.self, Figure2Command.self, Rank1Command.self, AttackGapCommand.self, MergeCommand.self, BenchTrainingCommand.self, BenchCertifyCommand.self, BenchGradCommand.self, BenchRank1Command.self,
+            Table1Command.self, Figure3Command.self, AblationCommand.self, AllCommand.self, Prop1Command.self, Figure2Command.self, Rank1Command.self, AttackGapCommand.self, MergeCommand.self, BenchTrainingCommand.self, BenchCertifyCommand.self, BenchGradCommand.self, BenchRank1Command.self,
         ])
 
     public init() {}

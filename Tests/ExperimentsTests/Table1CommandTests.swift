@@ -101,6 +101,44 @@ final class Table1CommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("ghost"), missing.stderr)
     }
 
+    /// `experiments ablation` on dense-1 (7 × 7 inputs, so the interior point takes a fraction of
+    /// a second): PGD, the full SDP and the SDP without hidden-layer boxes on the same points; the
+    /// ablation certifies no point PGD breaks, its CSV bound is negative exactly where it certifies,
+    /// and a second run computes nothing.
+    func testAblationRunsBesideTheFullSDP() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        let network = TestPaths.inRepository("networks/paper2/dense-1.h5")
+        let config = dir.appendingPathComponent("experiments.yaml").path
+        try """
+            networks:
+              - {name: dense-1, file: \(network)}
+            experiments:
+              table1: {eps: 0.02, points: 4, attack: {restarts: 2}, sdp: {iterations: 300}}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out").path
+        let first = try ExperimentsBinary.run(["ablation", "--config", config, "--network", "dense-1", "--out", out])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("| SDP-cert without hidden-layer boxes |"), first.stdout)
+        let csv = try String(contentsOfFile: out + "/ablation.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(csv.count, 4)
+        for line in csv {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(f.count, 6, String(line))
+            if f[2] == "false" { XCTAssertEqual(f[4], "false", "PGD breaks point \(f[0]) but the ablation certifies it") }
+            if f[4] == "true" { XCTAssertLessThan(try XCTUnwrap(Double(f[5])), 0, String(line)) }
+            if f[4] == "false", f[2] == "true" { XCTAssertGreaterThanOrEqual(try XCTUnwrap(Double(f[5])), 0, String(line)) }
+        }
+        let rows = try ResultStore(path: out + "/store.sqlite").allRows()
+        XCTAssertEqual(Set(rows.map(\.method)), ["pgd", "sdp", "sdp-ablation"])
+        let second = try ExperimentsBinary.run(["ablation", "--config", config, "--network", "dense-1", "--out", out])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertFalse(second.stderr.contains("/4"), second.stderr)
+        XCTAssertEqual(second.stdout, first.stdout)
+        let missing = try ExperimentsBinary.run(["ablation", "--config", config, "--network", "ghost", "--out", out])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("no network 'ghost'"), missing.stderr)
+    }
+
     func testShardsMergeIntoTheWholeTable() throws {
         let (dir, config) = try makeConfig(points: 6, sdpIterations: 20, methods: "[pgd, lp]")
         let whole = dir.appendingPathComponent("whole").path

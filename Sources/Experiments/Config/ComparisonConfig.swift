@@ -114,6 +114,9 @@ public struct ComparisonConfig: Equatable, Sendable {
 /// A row of Table 1: the attack (a lower bound on the error) or a certifier.
 public enum ComparisonMethod: String, CaseIterable, Sendable {
     case pgd, sdp, lp, grad, interval
+    /// SDP-cert without the hidden layers' box constraints (paper 1, §6 remark), by the
+    /// structured interior point with fail-fast (`experiments ablation`).
+    case sdpAblation = "sdp-ablation"
 }
 
 extension ConfigReader {

@@ -43,7 +43,10 @@ struct Table1Report: Encodable {
         "grad": ["Grad-NN": 0.35, "LP-NN": 0.93],
     ]
 
-    static let rowNames = ["pgd": "PGD-attack", "sdp": "SDP-cert", "lp": "LP-cert", "grad": "Grad-cert", "interval": "Interval"]
+    static let rowNames = [
+        "pgd": "PGD-attack", "sdp": "SDP-cert", "lp": "LP-cert", "grad": "Grad-cert", "interval": "Interval",
+        "sdp-ablation": "SDP-cert without hidden-layer boxes",
+    ]
 
     /// The distinct notes, numbered as footnotes.
     private var notes: [String] {

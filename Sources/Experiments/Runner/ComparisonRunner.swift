@@ -39,6 +39,7 @@ struct ComparisonRunner {
             return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),polish=\(s.polishIterations),time=\(s.timeLimit.map { "\($0)" } ?? "none")\(s.failFast ? ",fail-fast" : "")"
         case .lp: return "time=\(config.lpTimeLimit.map { "\($0)" } ?? "none")"
         case .grad: return "solver=mixing,rank=16,sweeps=300"
+        case .sdpAblation: return "solver=ipm,iterations=\(CSDPCertifier().maxIterations),boxes=input,fail-fast"
         case .interval: return ""
         }
     }
@@ -98,7 +99,7 @@ struct ComparisonRunner {
     private func certify(
         _ method: ComparisonMethod, _ subject: Subject, images: ImageSet, indices: [Int], attacks: [Int: ResultRow]
     ) throws {
-        let expensive = method == .sdp || method == .grad
+        let expensive = method == .sdp || method == .grad || method == .sdpAblation
         let opts = options(method)
         var toRun: [Int] = []
         for index in indices {
@@ -160,6 +161,9 @@ struct ComparisonRunner {
             let solver = SDPCertifier(
                 iterations: s.iterations, timeLimit: s.timeLimit, learningRate: s.learningRate, rank: s.rank,
                 polishIterations: s.polishIterations, failFast: s.failFast)
+            return { try solver.certify(network: $0, center: $1, label: $2, epsilon: eps) }
+        case .sdpAblation:
+            let solver = CSDPCertifier(backend: .interiorPoint, intermediateBoxes: false, failFast: true)
             return { try solver.certify(network: $0, center: $1, label: $2, epsilon: eps) }
         case .pgd: return { _, _, _ in throw CommandError("pgd is not a certifier") }
         }

@@ -126,7 +126,9 @@ def sym_unit(N, a, b, w=1.0):
     return A
 
 
-def sdp_data(layers, x, eps, lo, hi, label):
+def sdp_data(layers, x, eps, lo, hi, label, hidden_boxes=True):
+    """hidden_boxes=False drops the box constraints of the hidden layers (paper 1's ablation;
+    make_ablation_fixtures.py); the input box stays."""
     pre, post = interval_bounds(layers, x, eps, lo, hi)
     d = x.size
     alive = [np.arange(d)] + [np.flatnonzero(phi > 0) for _, phi in pre]
@@ -156,7 +158,8 @@ def sdp_data(layers, x, eps, lo, hi, label):
         l, u = post[k][0][alive[k]], post[k][1][alive[k]]
         for m in range(sizes[k]):
             im = offs[k] + m
-            ineq.append((sym_unit(N, im, im) - sym_unit(N, 0, im, l[m] + u[m]), -l[m] * u[m]))
+            if hidden_boxes or k == 0:
+                ineq.append((sym_unit(N, im, im) - sym_unit(N, 0, im, l[m] + u[m]), -l[m] * u[m]))
             r[im] = max(abs(l[m]), abs(u[m]))
             assert u[m] > l[m], "degenerate box: centring needs u > l"
             T[im, 0], T[im, im] = (l[m] + u[m]) / 2, (u[m] - l[m]) / 2
