@@ -39,6 +39,13 @@ public struct SDPCertifier: Sendable {
     /// certified any more): targets are taken hardest first (largest clean margin), and those not
     /// solved report their interval bound (sound, looser) with status `not-attempted`.
     public var failFast = false
+    /// Extra Adam iterations (the same run continued, before the polish) for a target whose dual
+    /// estimate after `iterations` is in [0, `extendBelow`) (close to certified); 0: none.
+    /// Measured on PGD-NN, where 1000 iterations leave the bound 0.5–2 above the interior-point
+    /// optimum: 2000 more certify two such points (148, 361) the optimum certifies.
+    public var extensionIterations = 0
+    /// See `extensionIterations`.
+    public var extendBelow = 2.0
 
     public init(
         iterations: Int = 1000, timeLimit: Double? = nil, learningRate: Double = 0.001, rank: Int = 8, sweeps: Int = 3,
@@ -108,7 +115,11 @@ public struct SDPCertifier: Sendable {
     /// but not necessarily the SDP optimum) or `time-limit`.
     func solve(_ problem: SDPProblem, deadline: Date?, stopWhenCertified: Bool = true) throws -> (bound: Double, stop: String) {
         var outer = SDPDualMixing(problem: problem)
-        outer.iterations = iterations
+        outer.iterations = iterations + max(extensionIterations, 0)
+        if extensionIterations > 0 {
+            outer.baseIterations = iterations
+            outer.extendBelow = extendBelow
+        }
         outer.learningRate = learningRate
         outer.rank = rank
         outer.sweeps = sweeps

@@ -26,6 +26,10 @@ struct SDPDualMixing {
     var growth = 1.2
     var deadline: Date?
     var stopWhenCertified = true
+    /// With `extendBelow`: at this iteration the run stops unless its best dual estimate is below
+    /// `extendBelow` (close to certifying), in which case it goes on to `iterations`.
+    var baseIterations: Int?
+    var extendBelow = -Double.infinity
 
     /// Minimises d from `start`; returns the best sound bound, its multipliers and why it stopped.
     ///
@@ -94,6 +98,7 @@ struct SDPDualMixing {
                 }
             }
             if iteration == iterations { break }
+            if let base = baseIterations, iteration == base, bestEstimate >= extendBelow { break }
             windowSum += value
             windowCount += 1
             if windowCount == window {

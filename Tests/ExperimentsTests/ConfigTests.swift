@@ -44,7 +44,7 @@ final class ConfigTests: XCTestCase {
             networks:
               - {name: a, file: a.h5}
             experiments:
-              table1: {eps: 0.05, points: 7, methods: [lp, pgd], attack: {restarts: 3}, sdp: {iterations: 9, fail-fast: false}}
+              table1: {eps: 0.05, points: 7, methods: [lp, pgd], attack: {restarts: 3}, sdp: {iterations: 9, fail-fast: false, extend-iterations: 0}}
             """
         let c = try ExperimentsConfig.parse(text, path: "f.yaml").table1
         XCTAssertEqual(c.eps, 0.05)
@@ -54,13 +54,18 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.attack.steps, 40)
         XCTAssertEqual(c.sdp.iterations, 9)
         XCTAssertFalse(c.sdp.failFast)
-        XCTAssertTrue(try ExperimentsConfig.parse("experiments:\n  table1: {}\n", path: "f.yaml").table1.sdp.failFast)
+        XCTAssertEqual(c.sdp.extensionIterations, 0)
+        let defaults = try ExperimentsConfig.parse("experiments:\n  table1: {}\n", path: "f.yaml").table1.sdp
+        XCTAssertTrue(defaults.failFast)
+        XCTAssertEqual(defaults.extensionIterations, 2000)
+        XCTAssertEqual(defaults.extendBelow, 2)
         XCTAssertNil(c.networks)
         let bad: [(String, String)] = [
             ("experiments:\n  table1: {eps: -1}\n", "f.yaml:2: experiments.table1.eps must be ≥ 0"),
             ("experiments:\n  table1: {methods: [lp, magic]}\n", "f.yaml:2: experiments.table1.methods: unknown method 'magic'"),
             ("experiments:\n  table1:\n    sdp: {iterashuns: 3}\n", "f.yaml:3: experiments.table1.sdp: unknown key 'iterashuns'"),
             ("experiments:\n  table1:\n    sdp: {fail-fast: maybe}\n", "f.yaml:3: experiments.table1.sdp.fail-fast must be true or false"),
+            ("experiments:\n  table1:\n    sdp: {extend-below: 0}\n", "f.yaml:3: experiments.table1.sdp.extend-below must be positive"),
             ("experiments:\n  table1: {networks: [nope]}\n", "f.yaml:2: experiments.table1.networks: 'nope' is not a network of this file"),
             ("experiments:\n  tabel1: {}\n", "f.yaml:2: experiments: unknown key 'tabel1'"),
         ]

@@ -139,6 +139,40 @@ final class Table1CommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("no network 'ghost'"), missing.stderr)
     }
 
+    /// Turning SDP-cert's extension on reuses the rows a run without it certified or skipped
+    /// (marked "reused") and recomputes only the points it left uncertified.
+    func testExtensionReusesCertifiedRows() throws {
+        let (dir, config) = try makeConfig(points: 4, sdpIterations: 40, methods: "[pgd, sdp]")
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "sdp: {iterations: 40}", with: "sdp: {iterations: 40, extend-iterations: 0}")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out").path
+        let first = try ExperimentsBinary.run(["table1", "--config", config, "--out", out])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        try text.replacingOccurrences(of: "sdp: {iterations: 40}", with: "sdp: {iterations: 40, extend-iterations: 60}")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let second = try ExperimentsBinary.run(["table1", "--config", config, "--out", out])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let rows = try ResultStore(path: out + "/store.sqlite").allRows().filter { $0.method == "sdp" && $0.network == "small" }
+        let before = rows.filter { !$0.options.contains("extend=") }, after = rows.filter { $0.options.hasSuffix(",extend=60@2.0") }
+        XCTAssertEqual(before.count, 4)
+        XCTAssertEqual(after.count, 4)
+        let old = Dictionary(uniqueKeysWithValues: before.map { ($0.point, $0) })
+        for row in after {
+            let previous = try XCTUnwrap(old[row.point])
+            if previous.certified {
+                XCTAssertTrue(row.certified)
+                XCTAssertTrue(row.status.contains("reused"), row.status)
+                XCTAssertEqual(row.value, previous.value)
+            } else if previous.status.hasPrefix("skipped") {
+                XCTAssertEqual(row.status, previous.status)
+            } else {
+                XCTAssertFalse(row.status.contains("reused"), row.status)
+            }
+        }
+        XCTAssertTrue(before.contains { $0.certified }, "the fixture should certify some point at ε = 0.02")
+    }
+
     func testShardsMergeIntoTheWholeTable() throws {
         let (dir, config) = try makeConfig(points: 6, sdpIterations: 20, methods: "[pgd, lp]")
         let whole = dir.appendingPathComponent("whole").path

@@ -4,10 +4,11 @@ import ArgumentParser
 struct AllCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
-        abstract: "Every table and figure of both papers: table1, figure3, prop1, figure2, rank1, attack-gap.",
+        abstract: "Every table and figure of both papers: table1, figure3, ablation, prop1, figure2, rank1, attack-gap.",
         discussion: """
-            Runs the commands in that order with the same --out, --store, --points and --workers (paper 2's \
-            commands take the instance counts of experiments.yaml, or --instances).
+            Runs the commands in that order with the same --out, --store, --points and --workers (ablation \
+            on at most 10 points, its interior point taking minutes per PGD-NN point; paper 2's commands \
+            take the instance counts of experiments.yaml, or --instances).
 
             Example:
               experiments all --points 40
@@ -29,6 +30,9 @@ struct AllCommand: ParsableCommand {
         if let workers = options.workers { run += ["--workers", "\(workers)"] }
         try Table1Command.parse(run).run()
         try Figure3Command.parse(run).run()
+        var ablation = common + ["--points", "\(min(options.points ?? 10, 10))"]
+        if let workers = options.workers { ablation += ["--workers", "\(workers)"] }
+        try AblationCommand.parse(ablation).run()
         try Prop1Command.parse(["--out", options.out]).run()
         try Figure2Command.parse(["--out", options.out]).run()
         let paperTwo = common + (instances.map { ["--instances", "\($0)"] } ?? [])

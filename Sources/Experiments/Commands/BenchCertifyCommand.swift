@@ -37,6 +37,8 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "Columns of the fast solver's inner factor.") var rank = SDPCertifier().rank
     @Option(help: "L-BFGS polishing iterations of the fast solver after its Adam phase.") var polishIterations = SDPCertifier().polishIterations
     @Option(help: "Seconds the polishing phase may take per target.") var polishSeconds = SDPCertifier().polishSeconds
+    @Option(help: "Extra Adam iterations when the dual estimate ends in [0, --extend-below).") var extendIterations = SDPCertifier().extensionIterations
+    @Option(help: "See --extend-iterations.") var extendBelow = SDPCertifier().extendBelow
     @OptionGroup var data: DataOptions
 
     func run() throws {
@@ -83,6 +85,8 @@ struct BenchCertifyCommand: ParsableCommand {
         let runs: [(name: String, solver: SDPCertifier)] = budgets.split(separator: ",").compactMap { Int($0) }.map { budget in
             var solver = SDPCertifier(iterations: budget, learningRate: learningRate, rank: rank, polishIterations: polishIterations)
             solver.polishSeconds = polishSeconds
+            solver.extensionIterations = extendIterations
+            solver.extendBelow = extendBelow
             return ("sdp (\(budget) iterations)", solver)
         }
         for (name, solver) in runs {

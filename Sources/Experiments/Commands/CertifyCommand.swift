@@ -82,6 +82,9 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "sdp: initial Adam step size (times √|start bound|; then halved when the dual value rises, grown when it falls).") var sdpLearningRate: Double = SDPCertifier().learningRate
     @Option(help: "sdp: columns of the inner mixing solver's factor.") var sdpRank: Int = SDPCertifier().rank
     @Flag(help: "sdp: stop a point at its first uncertified target (hardest first); the rest report interval bounds.") var sdpFailFast = false
+    @Option(help: "sdp: extra Adam iterations for a target whose bound ends in [0, --sdp-extend-below) (0: none).")
+    var sdpExtendIterations: Int = ComparisonConfig.SDPSettings().extensionIterations
+    @Option(help: "sdp: see --sdp-extend-iterations.") var sdpExtendBelow: Double = ComparisonConfig.SDPSettings().extendBelow
     @Option(help: "BLAS threads (certifiers do many small products: 1 is fastest).") var threads: Int = 1
 
     @OptionGroup var points: PointOptions
@@ -108,9 +111,11 @@ struct CertifyCommand: ParsableCommand {
         for (done, index) in indices.enumerated() {
             let x: Matrix<Double> = try images.inputs([index])
             let label = images.labels[index]
-            let sdp = SDPCertifier(
+            var sdp = SDPCertifier(
                 iterations: sdpIterations, learningRate: sdpLearningRate, rank: sdpRank, polishIterations: sdpPolish,
                 failFast: sdpFailFast)
+            sdp.extensionIterations = sdpExtendIterations
+            sdp.extendBelow = sdpExtendBelow
             let certificate = try method.certify(net, x.elements, label, eps, timeLimit: timeLimit, sdp: sdp)
             if certificate.certified { certified += 1 }
             switch format {

@@ -15,7 +15,8 @@ import Yams
 ///     seed: 0
 ///     methods: [pgd, sdp, lp, grad]
 ///     attack: {steps: 40, step-size: 0.025, restarts: 10}
-///     sdp: {iterations: 1000, learning-rate: 0.001, rank: 8, polish-iterations: 200, time-limit: 600, fail-fast: true}
+///     sdp: {iterations: 1000, learning-rate: 0.001, rank: 8, polish-iterations: 200, time-limit: 600, fail-fast: true,
+///           extend-iterations: 2000, extend-below: 2}
 ///     lp: {time-limit: 60}
 /// ```
 public struct ComparisonConfig: Equatable, Sendable {
@@ -52,6 +53,9 @@ public struct ComparisonConfig: Equatable, Sendable {
         public var timeLimit: Double? = 600
         /// Stop a point at its first uncertified target (Table 1 needs only certified or not).
         public var failFast = true
+        /// Extra Adam iterations for a target whose bound ends in [0, extendBelow) (`SDPCertifier`).
+        public var extensionIterations = 2000
+        public var extendBelow = 2.0
     }
 
     public init() {}
@@ -95,13 +99,15 @@ public struct ComparisonConfig: Equatable, Sendable {
         }
         if let n = map["sdp"] {
             let m = try reader.mapping(
-                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "rank", "polish-iterations", "time-limit", "fail-fast"])
+                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "rank", "polish-iterations", "time-limit", "fail-fast", "extend-iterations", "extend-below"])
             if let v = m["iterations"] { c.sdp.iterations = try reader.integer(v, key: "\(context).sdp.iterations") }
             if let v = m["learning-rate"] { c.sdp.learningRate = try reader.positive(v, key: "\(context).sdp.learning-rate") }
             if let v = m["polish-iterations"] { c.sdp.polishIterations = try reader.integer(v, key: "\(context).sdp.polish-iterations", minimum: 0) }
             if let v = m["rank"] { c.sdp.rank = try reader.integer(v, key: "\(context).sdp.rank", minimum: 2) }
             if let v = m["time-limit"] { c.sdp.timeLimit = try reader.positive(v, key: "\(context).sdp.time-limit") }
             if let v = m["fail-fast"] { c.sdp.failFast = try reader.boolean(v, key: "\(context).sdp.fail-fast") }
+            if let v = m["extend-iterations"] { c.sdp.extensionIterations = try reader.integer(v, key: "\(context).sdp.extend-iterations", minimum: 0) }
+            if let v = m["extend-below"] { c.sdp.extendBelow = try reader.positive(v, key: "\(context).sdp.extend-below") }
         }
         if let n = map["lp"] {
             let m = try reader.mapping(n, context: "\(context).lp", allowed: ["time-limit"])

@@ -36,12 +36,18 @@ struct ComparisonRunner {
             return "steps=\(a.steps),step=\(step),restarts=\(a.restarts),seed=\(a.seed)"
         case .sdp:
             let s = config.sdp
-            return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),polish=\(s.polishIterations),time=\(s.timeLimit.map { "\($0)" } ?? "none")\(s.failFast ? ",fail-fast" : "")"
+            return sdpBaseOptions + (s.extensionIterations > 0 ? ",extend=\(s.extensionIterations)@\(s.extendBelow)" : "")
         case .lp: return "time=\(config.lpTimeLimit.map { "\($0)" } ?? "none")"
         case .grad: return "solver=mixing,rank=16,sweeps=300"
         case .sdpAblation: return "solver=ipm,iterations=\(CSDPCertifier().maxIterations),boxes=input,fail-fast"
         case .interval: return ""
         }
+    }
+
+    /// SDP-cert's options without the extension phase.
+    var sdpBaseOptions: String {
+        let s = config.sdp
+        return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),polish=\(s.polishIterations),time=\(s.timeLimit.map { "\($0)" } ?? "none")\(s.failFast ? ",fail-fast" : "")"
     }
 
     func key(_ subject: Subject, _ method: ComparisonMethod) -> ResultKey {
@@ -53,8 +59,11 @@ struct ComparisonRunner {
     func run(_ method: ComparisonMethod, on subject: Subject, images: ImageSet, indices: [Int]) throws -> [Int: ResultRow] {
         let k = key(subject, method)
         var rows = try store.rows(k)
-        let missing = indices.filter { rows[$0] == nil }
-        if missing.isEmpty { return rows }
+        var missing = indices.filter { rows[$0] == nil }
+        if method == .sdp, config.sdp.extensionIterations > 0, !missing.isEmpty {
+            missing = try reuseWithoutExtension(k, subject: subject, missing: missing)
+        }
+        if missing.isEmpty { return try store.rows(k) }
         if method == .pgd {
             try attack(subject, images: images, indices: missing)
         } else {
@@ -63,6 +72,27 @@ struct ComparisonRunner {
         }
         rows = try store.rows(k)
         return rows
+    }
+
+    /// SDP-cert's extension only adds iterations (it can certify more, never less): a point that
+    /// a run without it certified (a sound bound, whatever run made it) or skipped (PGD breaks
+    /// it) needs no new run. Such rows are copied to the extended options, the copy marked in
+    /// `status`; the seconds stay those of the shorter run. Returns the points still to compute.
+    private func reuseWithoutExtension(_ k: ResultKey, subject: Subject, missing: [Int]) throws -> [Int] {
+        var base = k
+        base.options = sdpBaseOptions
+        let previous = try store.rows(base)
+        var left: [Int] = []
+        for index in missing {
+            guard var row = previous[index], row.certified || row.status.hasPrefix("skipped") else {
+                left.append(index)
+                continue
+            }
+            row.options = k.options
+            if !row.status.hasPrefix("skipped") { row.status += " (reused: certified before the extension)" }
+            try store.insert(row)
+        }
+        return left
     }
 
     private func attack(_ subject: Subject, images: ImageSet, indices: [Int]) throws {
@@ -158,10 +188,13 @@ struct ComparisonRunner {
         case .grad: return { try GradCertifier().certify(network: $0, center: $1, label: $2, epsilon: eps) }
         case .sdp:
             let s = config.sdp
-            let solver = SDPCertifier(
+            var solver = SDPCertifier(
                 iterations: s.iterations, timeLimit: s.timeLimit, learningRate: s.learningRate, rank: s.rank,
                 polishIterations: s.polishIterations, failFast: s.failFast)
-            return { try solver.certify(network: $0, center: $1, label: $2, epsilon: eps) }
+            solver.extensionIterations = s.extensionIterations
+            solver.extendBelow = s.extendBelow
+            let configured = solver
+            return { try configured.certify(network: $0, center: $1, label: $2, epsilon: eps) }
         case .sdpAblation:
             let solver = CSDPCertifier(backend: .interiorPoint, intermediateBoxes: false, failFast: true)
             return { try solver.certify(network: $0, center: $1, label: $2, epsilon: eps) }
