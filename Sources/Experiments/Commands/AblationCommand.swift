@@ -30,31 +30,16 @@ struct AblationCommand: ParsableCommand {
     func run() throws {
         var (config, settings) = try options.prepare(data)
         if options.points == nil { settings.points = min(settings.points, 10) }
-        guard let entry = config.network(named: network) else {
-            throw CommandError("ablation: no network '\(network)' in \(data.config) (known: \(config.networks.map(\.name).joined(separator: ", ")))")
-        }
-        let mnist = MNIST(directory: try data.mnistDirectory())
-        let (prepared, note) = try prepareSubject(entry, config: config, mnist: mnist, options: options)
-        guard let subject = prepared else { throw CommandError("ablation: network '\(network)' is \(note ?? "unavailable")") }
-        let variant = try MNISTVariant(inputShape: subject.network.inputShape, networkName: network)
-        let images = try variant.images(mnist, split: settings.split)
-        let all = try PointSelection.random(count: min(settings.points, images.count), seed: settings.seed).resolve(size: images.count)
-        let indices = options.shard.select(all)
-        let store = try ResultStore(path: options.storePath)
-        let interruption = Interruption()
-        interruption.install()
-        var runner = ComparisonRunner(store: store, config: settings, workers: options.workerCount)
-        runner.interruption = interruption
+        let run = try SingleNetworkRun(command: "ablation", network: network, config: config, settings: settings, options: options, data: data)
+        let all = run.all, interruption = run.interruption
         let methods: [ComparisonMethod] = [.pgd, .sdp, .sdpAblation]
         let toRun = Set(try options.methodList() ?? methods)
         var rows: [Table1Report.Row] = []
         var csv = ["point,label,pgd_robust,sdp_certified,ablation_certified,ablation_bound"]
         var stored: [ComparisonMethod: [Int: ResultRow]] = [:]
         for m in methods {
-            if !options.renderOnly, !interruption.requested, toRun.contains(m) {
-                _ = try runner.run(m, on: subject, images: images, indices: indices)
-            }
-            let byPoint = try store.rows(runner.key(subject, m))
+            if !options.renderOnly, !interruption.requested, toRun.contains(m) { try run.run(m) }
+            let byPoint = try run.rows(m)
             stored[m] = byPoint
             let finished = all.compactMap { byPoint[$0] }
             var cell = Table1Report.Cell(

@@ -26,28 +26,13 @@ struct Figure3Command: ParsableCommand {
 
     func run() throws {
         let (config, settings) = try options.prepare(data)
-        guard let entry = config.network(named: network) else {
-            throw CommandError("figure3: no network '\(network)' in \(data.config) (known: \(config.networks.map(\.name).joined(separator: ", ")))")
-        }
-        let mnist = MNIST(directory: try data.mnistDirectory())
-        let (prepared, note) = try prepareSubject(entry, config: config, mnist: mnist, options: options)
-        guard let subject = prepared else { throw CommandError("figure3: network '\(network)' is \(note ?? "unavailable")") }
-        let variant = try MNISTVariant(inputShape: subject.network.inputShape, networkName: network)
-        let images = try variant.images(mnist, split: settings.split)
-        let all = try PointSelection.random(count: min(settings.points, images.count), seed: settings.seed).resolve(size: images.count)
-        let indices = options.shard.select(all)
-        let store = try ResultStore(path: options.storePath)
-        let interruption = Interruption()
-        interruption.install()
-        var runner = ComparisonRunner(store: store, config: settings, workers: options.workerCount)
-        runner.interruption = interruption
+        let run = try SingleNetworkRun(command: "figure3", network: network, config: config, settings: settings, options: options, data: data)
         if !options.renderOnly {
-            for m in [ComparisonMethod.pgd, .sdp] where !interruption.requested {
-                _ = try runner.run(m, on: subject, images: images, indices: indices)
-            }
+            for m in [ComparisonMethod.pgd, .sdp] where !run.interruption.requested { try run.run(m) }
         }
-        let attacks = try store.rows(runner.key(subject, .pgd))
-        let sdp = try store.rows(runner.key(subject, .sdp))
+        let all = run.all, interruption = run.interruption
+        let attacks = try run.rows(.pgd)
+        let sdp = try run.rows(.sdp)
         var certified: [Double] = [], uncertified: [Double] = []
         var csv = ["point,label,pgd_margin,sdp_certified,sdp_max_bound"]
         for index in all {
