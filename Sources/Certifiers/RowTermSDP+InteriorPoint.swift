@@ -77,6 +77,11 @@ private struct InteriorPointEngine {
     let n: Int, m: Int, termCount: Int, slackCount: Int
     /// `Qᵀ`, `T × n`, row t = q_t scaled.
     let qt: Matrix<Double>
+    /// Terms with more than `sparseLimit` nonzeros (rows of weights), their rows of `Qᵀ`; the
+    /// others (first-row and diagonal entries, a few nonzeros each) by their nonzeros.
+    let denseTerms: [Int], qtDense: Matrix<Double>
+    let sparseTerms: [(term: Int, indices: [Int], values: [Double])]
+    static let sparseLimit = 16
     let rows: [Int], owners: [Int]
     let slackOwner: [Int], slackCoefficient: [Double]
     let b: [Double]
@@ -109,6 +114,16 @@ private struct InteriorPointEngine {
             for (j, v) in zip(term.indices, term.values) { qt[t, j] += v * factors[term.constraint] }
         }
         self.qt = qt
+        var dense: [Int] = [], sparse: [(term: Int, indices: [Int], values: [Double])] = []
+        for t in 0..<termCount {
+            let nonzeros = (0..<n).filter { qt[t, $0] != 0 }
+            if nonzeros.count > Self.sparseLimit { dense.append(t) } else { sparse.append((t, nonzeros, nonzeros.map { qt[t, $0] })) }
+        }
+        var qtDense = Matrix<Double>(rows: dense.count, columns: n)
+        for (r, t) in dense.enumerated() { for j in 0..<n { qtDense[r, j] = qt[t, j] } }
+        denseTerms = dense
+        sparseTerms = sparse
+        self.qtDense = qtDense
         rows = p.terms.map(\.row)
         owners = p.terms.map(\.constraint)
         slackOwner = p.slacks.map(\.constraint)
@@ -167,12 +182,52 @@ private struct InteriorPointEngine {
         return (out, (0..<slackCount).map { slackCoefficient[$0] * v[slackOwner[$0]] })
     }
 
+    /// `A Q` (n × T) and `Qᵀ A Q` (T × T) for a symmetric `A`: `gemm`s for the dense terms, sums of
+    /// a few rows of A (and of `A Q`) for the sparse ones, and symmetry for the mixed block.
+    ///
+    /// - Complexity: O(n² D + n D²) for D dense terms, plus O((n + T) · nnz) for the sparse ones.
+    func products(_ a: Matrix<Double>) throws -> (Matrix<Double>, Matrix<Double>) {
+        let tc = termCount
+        var u = Matrix<Double>(rows: n, columns: tc)
+        var ubar = Matrix<Double>(rows: tc, columns: tc)
+        if !denseTerms.isEmpty {
+            let ud = try a.multiplied(by: qtDense, transposeOther: true)  // n × D
+            let dd = try qtDense.multiplied(by: ud)  // D × D
+            let count = denseTerms.count
+            for i in 0..<n { for (r, t) in denseTerms.enumerated() { u.elements[i * tc + t] = ud.elements[i * count + r] } }
+            for (r, t) in denseTerms.enumerated() {
+                for (c, t2) in denseTerms.enumerated() { ubar.elements[t * tc + t2] = dd.elements[r * count + c] }
+            }
+        }
+        u.elements.withUnsafeMutableBufferPointer { pu in
+            a.elements.withUnsafeBufferPointer { pa in
+                for sparse in sparseTerms {
+                    for (j, q) in zip(sparse.indices, sparse.values) {
+                        let row = pa.baseAddress! + j * n  // A symmetric: row j is column j
+                        for i in 0..<n { pu[i * tc + sparse.term] += q * row[i] }
+                    }
+                }
+            }
+        }
+        ubar.elements.withUnsafeMutableBufferPointer { pb in
+            u.elements.withUnsafeBufferPointer { pu in
+                for sparse in sparseTerms {
+                    let out = pb.baseAddress! + sparse.term * tc
+                    for (j, q) in zip(sparse.indices, sparse.values) {
+                        let row = pu.baseAddress! + j * tc
+                        for t in 0..<tc { out[t] += q * row[t] }
+                    }
+                }
+                for sparse in sparseTerms { for t in denseTerms { pb[t * tc + sparse.term] = pb[sparse.term * tc + t] } }
+            }
+        }
+        return (u, ubar)
+    }
+
     /// The Schur complement `M_ij = ⟨A_i, X A_j Z⁻¹⟩ + Σ_k c_ik c_jk s_k / w_k`.
     func schur(zInverse zi: Matrix<Double>) throws -> Matrix<Double> {
-        let u = try x.multiplied(by: qt, transposeOther: true)  // n × T
-        let v = try zi.multiplied(by: qt, transposeOther: true)
-        let ubar = try qt.multiplied(by: u)  // T × T
-        let vbar = try qt.multiplied(by: v)
+        let (u, ubar) = try products(x)
+        let (v, vbar) = try products(zi)
         var mm = Matrix<Double>(rows: m, columns: m)
         let tc = termCount
         for sIndex in 0..<tc {
