@@ -73,7 +73,7 @@ extension RowTermSDP {
 }
 
 /// The scaled data and the iterates of one interior-point solve.
-private struct InteriorPointEngine {
+struct InteriorPointEngine {
     let n: Int, m: Int, termCount: Int, slackCount: Int
     /// `Qᵀ`, `T × n`, row t = q_t scaled.
     let qt: Matrix<Double>

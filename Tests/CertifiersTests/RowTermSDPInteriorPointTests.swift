@@ -6,6 +6,30 @@ import XCTest
 /// SDPs, a Farkas certificate on an infeasible relaxation, and agreement with CSDP (the same
 /// program through `csdpProgram()`) on random instances of problem (B).
 final class RowTermSDPInteriorPointTests: XCTestCase {
+    /// The Schur products `A Q` and `Qᵀ A Q` split into dense terms (`gemm`) and sparse ones (a few
+    /// rows): equal to the plain dense products on a program with both kinds of terms.
+    func testSchurProductsMatchDenseProducts() throws {
+        let n = 40
+        var rng = SplitMix64(seed: 5)
+        var p = RowTermSDP(size: n)
+        for c in 0..<30 {
+            p.addConstraint(rhs: 1)
+            let count = c % 3 == 0 ? 30 : 1 + c % 4  // every third term dense (30 > 16 nonzeros)
+            p.addTerm(row: (c * 7) % n, (0..<count).map { (($0 * 3 + c) % n, 2 * rng.unitInterval() - 1) })
+            if c % 5 == 0 { p.addTerm(row: 0, [(c % n, 1.5)]) }
+        }
+        let engine = try InteriorPointEngine(p)
+        XCTAssertFalse(engine.denseTerms.isEmpty)
+        XCTAssertFalse(engine.sparseTerms.isEmpty)
+        var a = Matrix<Double>(rows: n, columns: n)
+        for i in 0..<n { for j in i..<n { let v = 2 * rng.unitInterval() - 1; a[i, j] = v; a[j, i] = v } }
+        let (u, ubar) = try engine.products(a)
+        let expectedU = try a.multiplied(by: engine.qt, transposeOther: true)
+        let expectedBar = try engine.qt.multiplied(by: expectedU)
+        for (x, y) in zip(u.elements, expectedU.elements) { XCTAssertEqual(x, y, accuracy: 1e-12) }
+        for (x, y) in zip(ubar.elements, expectedBar.elements) { XCTAssertEqual(x, y, accuracy: 1e-11) }
+    }
+
     /// `min 2X₀₁ s.t. X₀₀ = X₁₁ = 1`: the optimum −2 at `X = [1 −1; −1 1]` (rank 1).
     func testTwoByTwoMaxCut() throws {
         var p = RowTermSDP(size: 2)
