@@ -47,28 +47,16 @@ public struct CSDPCertifier: Sendable {
     public func certify(network: ReLUNetwork<Double>, center: [Double], label: Int, epsilon: Double) throws -> Certificate {
         let start = Date()
         let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
-        var bounds: [Int: Double] = [:], gaps: [Int: Double] = [:]
-        var status = "optimal"
-        let scores = try network.scores(center)
-        let targets = (0..<network.classCount).filter { $0 != label }.sorted { scores[$0] > scores[$1] }
-        let interval = failFast ? intervals.marginUpperBounds(network: network, label: label) : []
-        var failed = false
-        for j in targets {
-            if failed {
-                bounds[j] = interval[j]
-                gaps[j] = (interval[j] - (scores[j] - scores[label])) / max(1, abs(interval[j]))
-                status += "+not-attempted"
-                continue
-            }
-            let problem = SDPProblem(network: network, bounds: intervals, label: label, target: j)
-            let (bound, primal, code) = try solve(problem)
-            bounds[j] = bound
-            gaps[j] = (bound - primal) / max(1, abs(bound))
+        let schedule = try TargetSchedule(network: network, center: center, label: label, intervals: intervals, failFast: failFast) { j in
+            let (bound, primal, code) = try solve(SDPProblem(network: network, bounds: intervals, label: label, target: j))
             // CSDP's codes: 0 solved, 3 "partial success" (full accuracy not reached), 4 iteration
             // limit; the bound is sound in every case, only its tightness differs.
-            if code != 0 { status = code == 3 ? "partial" : "csdp-code-\(code)" }
-            if failFast, bound >= 0 { failed = true }
+            return (bound, primal, code == 0 ? "optimal" : code == 3 ? "partial" : "csdp-code-\(code)")
         }
+        let (bounds, gaps, scores) = (schedule.bounds, schedule.gaps, schedule.scores)
+        let solved = schedule.statuses.values.filter { $0 != "not-attempted" }
+        var status = solved.first { $0 != "optimal" } ?? "optimal"
+        if solved.count < schedule.statuses.count { status += "+not-attempted" }
         return Certificate(
             method: methodName, label: label, predicted: argmax(scores), bounds: bounds,
             seconds: Date().timeIntervalSince(start), status: status, gaps: gaps)

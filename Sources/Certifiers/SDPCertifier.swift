@@ -73,27 +73,13 @@ public struct SDPCertifier: Sendable {
         let start = Date()
         let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
         let scores = try network.scores(center)
-        var bounds: [Int: Double] = [:], gaps: [Int: Double] = [:]
-        var stops: Set<String> = []
         let deadline = timeLimit.map { start.addingTimeInterval($0) }
-        let targets = (0..<network.classCount).filter { $0 != label }.sorted { scores[$0] > scores[$1] }
-        var failed = false
-        let interval = failFast ? try IntervalCertifier().certify(network: network, center: center, label: label, epsilon: epsilon) : nil
-        for j in targets {
-            let primal = scores[j] - scores[label]
-            if failed, let interval {
-                bounds[j] = interval.bounds[j]
-                gaps[j] = (interval.bounds[j]! - primal) / max(1, abs(interval.bounds[j]!))
-                stops.insert("not-attempted")
-                continue
-            }
-            let problem = SDPProblem(network: network, bounds: intervals, label: label, target: j)
-            let (bound, stop) = try solve(problem, deadline: deadline)
-            bounds[j] = bound
-            gaps[j] = (bound - primal) / max(1, abs(bound))
-            stops.insert(stop)
-            if bound >= 0 { failed = true }
+        let schedule = try TargetSchedule(network: network, center: center, label: label, intervals: intervals, failFast: failFast) { j in
+            let (bound, stop) = try solve(SDPProblem(network: network, bounds: intervals, label: label, target: j), deadline: deadline)
+            return (bound, scores[j] - scores[label], stop)
         }
+        let (bounds, gaps) = (schedule.bounds, schedule.gaps)
+        let stops = Set(schedule.statuses.values)
         return Certificate(
             method: "sdp", label: label, predicted: argmax(scores), bounds: bounds,
             seconds: Date().timeIntervalSince(start), status: stops.sorted().joined(separator: "+"), gaps: gaps)
