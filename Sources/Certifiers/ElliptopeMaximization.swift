@@ -26,14 +26,25 @@ struct ElliptopeMaximization {
     /// The maximiser's factor V, its value ⟨S, VVᵀ⟩, and κ from the KKT conditions
     /// (κ_i = |g_i| + S_ii on rows at the boundary, 0 inside, with g_i = Σ_{j≠i} S_ij v_j).
     ///
-    /// - Parameter layers: the index ranges of the layers within 1..<n (row 0 is the constant).
+    /// - Parameter layers: the index ranges of the layers within 1..<n (row 0 is the constant);
+    ///   entries of `s` outside the layered pattern are ignored.
     /// - Complexity: per sweep O(nnz(S) · rank) where nnz counts the coupled blocks.
     func solve(_ s: Matrix<Double>, layers: [Range<Int>], start: Matrix<Double>? = nil) -> (kappa: [Double], value: Double, v: Matrix<Double>) {
-        let n = s.rows
+        solve(LayeredSymmetricMatrix(dense: s, layers: layers), start: start)
+    }
+
+    /// The same for a matrix given by its layered parts (no dense matrix is formed).
+    ///
+    /// - Complexity: per sweep O(rank · Σ_k nnz U_k) multiply-adds (each coupling read twice).
+    func solve(_ s: LayeredSymmetricMatrix, start: Matrix<Double>? = nil) -> (kappa: [Double], value: Double, v: Matrix<Double>) {
+        let n = s.size
         // Rounded up to a multiple of 4 for the vectorised sweep (more columns never hurt).
         let r = ((rank ?? Int((2 * Double(n)).squareRoot().rounded(.up)) + 1) + 3) / 4 * 4
-        var v = start.flatMap { $0.columns == r && $0.rows == n ? $0 : nil } ?? Matrix<Double>(rows: n, columns: r)
-        if start == nil || start!.columns != r || start!.rows != n {
+        var v: Matrix<Double>
+        if let start, start.columns == r, start.rows == n {
+            v = start
+        } else {
+            v = Matrix<Double>(rows: n, columns: r)
             var rng = SplitMix64(seed: seed)
             for i in 0..<n {
                 var norm = 0.0
@@ -44,88 +55,122 @@ struct ElliptopeMaximization {
                 for c in 0..<r { v[i, c] /= norm.squareRoot() }
             }
         }
-        // Coupled ranges of each row.
+        if r % 8 == 0 { return run(SIMD8<Double>.self, s, v) }
+        return run(SIMD4<Double>.self, s, v)
+    }
+
+    /// The sweeps with the factor's rows read `Vec.scalarCount` columns at a time, the
+    /// accumulators in registers.
+    private func run<Vec: SIMD>(_: Vec.Type, _ s: LayeredSymmetricMatrix, _ start: Matrix<Double>) -> (kappa: [Double], value: Double, v: Matrix<Double>)
+    where Vec.Scalar == Double {
+        let n = s.size, r = start.columns, width = Vec.scalarCount, chunks = r / width
+        let layers = s.couplings.layers
         var layerOf = [Int](repeating: -1, count: n)
         for (k, range) in layers.enumerated() { for i in range { layerOf[i] = k } }
-        func coupled(_ i: Int) -> [Range<Int>] {
-            if i == 0 { return [1..<n] }
-            let k = layerOf[i]
-            var out = [0..<1]
-            if k > 0 { out.append(layers[k - 1]) }
-            if k + 1 < layers.count { out.append(layers[k + 1]) }
-            return out
+        var v = start
+        // Rows of layers ≥ 1 scaled by σ (what the rows of the layer below multiply).
+        var scaled = Matrix<Double>(rows: n, columns: r)
+        for i in 0..<n where layerOf[i] >= 1 {
+            for c in 0..<r { scaled[i, c] = s.rowScale[i] * v[i, c] }
         }
-        let ranges = (0..<n).map(coupled)
         var kappa = [Double](repeating: 0, count: n)
         var g = [Double](repeating: 0, count: r)
-        // g = Σ_j S_ij v_j in chunks of four columns (r is a multiple of 4).
-        let chunks = r / 4
-        var accumulator = [SIMD4<Double>](repeating: .zero, count: chunks)
-        s.elements.withUnsafeBufferPointer { sp in
-            v.elements.withUnsafeMutableBufferPointer { vp in
-                accumulator.withUnsafeMutableBufferPointer { acc in
-                    let vraw = UnsafeRawPointer(vp.baseAddress!)
-                    for _ in 0..<sweeps {
-                        var moved = 0.0
-                        for i in 0..<n {
-                            for q in 0..<chunks { acc[q] = .zero }
-                            let row = i * n
-                            for range in ranges[i] {
-                                for j in range {
-                                    let sij = sp[row + j]
-                                    if sij == 0 { continue }
-                                    let base = j * r * MemoryLayout<Double>.stride
-                                    for q in 0..<chunks {
-                                        acc[q] += sij * vraw.loadUnaligned(
-                                            fromByteOffset: base + 4 * q * MemoryLayout<Double>.stride, as: SIMD4<Double>.self)
-                                    }
-                                }
-                            }
-                            for q in 0..<chunks {
-                                for t in 0..<4 { g[4 * q + t] = acc[q][t] }
-                            }
-                            var gnorm = 0.0
-                            for c in 0..<r { gnorm += g[c] * g[c] }
-                            gnorm = gnorm.squareRoot()
-                            let sii = sp[row + i]
-                            let vi = i * r
-                            var change = 0.0
-                            if i == 0 || sii >= 0 || gnorm >= -sii {
-                                kappa[i] = gnorm + sii
-                                if gnorm > 0 {
-                                    for c in 0..<r {
-                                        let new = g[c] / gnorm
-                                        change += (new - vp[vi + c]) * (new - vp[vi + c])
-                                        vp[vi + c] = new
-                                    }
-                                }
-                            } else {
-                                kappa[i] = 0
-                                for c in 0..<r {
-                                    let new = -g[c] / sii
-                                    change += (new - vp[vi + c]) * (new - vp[vi + c])
-                                    vp[vi + c] = new
-                                }
-                            }
-                            moved += change
-                        }
-                        if (moved / Double(n)).squareRoot() < tolerance { break }
-                    }
+        var value = 0.0
+        let rowBytes = r * MemoryLayout<Double>.stride
+        s.couplings.storage.withUnsafeBufferPointer { up in
+        s.head.withUnsafeBufferPointer { hp in
+        v.elements.withUnsafeMutableBufferPointer { vp in
+        scaled.elements.withUnsafeMutableBufferPointer { sp in
+        g.withUnsafeMutableBufferPointer { gp in
+            let vraw = UnsafeRawPointer(vp.baseAddress!), sraw = UnsafeRawPointer(sp.baseAddress!)
+            // Σ_j c_j · row_j (chunk q) over `count` consecutive rows from `first`.
+            @inline(__always) func gather(_ c: UnsafePointer<Double>, _ count: Int, _ rows: UnsafeRawPointer, _ first: Int, _ q: Int) -> Vec {
+                var a0 = Vec(), a1 = Vec()
+                var p = rows + first * rowBytes + q * width * MemoryLayout<Double>.stride
+                var j = 0
+                while j + 1 < count {
+                    a0 += c[j] * p.loadUnaligned(as: Vec.self)
+                    a1 += c[j + 1] * (p + rowBytes).loadUnaligned(as: Vec.self)
+                    p += 2 * rowBytes
+                    j += 2
                 }
+                if j < count { a0 += c[j] * p.loadUnaligned(as: Vec.self) }
+                return a0 + a1
+            }
+            // g = Σ_{j ≠ i} S_ij v_j.
+            func offDiagonal(_ i: Int) {
+                for q in 0..<chunks {
+                    var acc: Vec
+                    if i == 0 {
+                        acc = gather(hp.baseAddress! + 1, n - 1, vraw, 1, q)
+                    } else {
+                        let k = layerOf[i], t = i - layers[k].lowerBound
+                        acc = hp[i] * vraw.loadUnaligned(fromByteOffset: q * width * MemoryLayout<Double>.stride, as: Vec.self)
+                        let sigma = s.rowScale[i]
+                        if k >= 1, sigma != 0, !layers[k - 1].isEmpty {
+                            let below = layers[k - 1]
+                            let c = up.baseAddress! + s.couplings.forwardOffsets[k - 1] + t * below.count
+                            acc += sigma * gather(c, below.count, vraw, below.lowerBound, q)
+                        }
+                        if k + 1 < layers.count, !layers[k + 1].isEmpty {
+                            let above = layers[k + 1]
+                            let c = up.baseAddress! + s.couplings.backwardOffsets[k] + t * above.count
+                            acc += gather(c, above.count, sraw, above.lowerBound, q)
+                        }
+                    }
+                    for t in 0..<width { gp[q * width + t] = acc[t] }
+                }
+            }
+            for _ in 0..<sweeps {
+                var moved = 0.0
+                for i in 0..<n {
+                    offDiagonal(i)
+                    var gnorm = 0.0
+                    for c in 0..<r { gnorm += gp[c] * gp[c] }
+                    gnorm = gnorm.squareRoot()
+                    let sii = i == 0 ? hp[0] : s.diagonal[i]
+                    let vi = i * r
+                    var change = 0.0
+                    if i == 0 || sii >= 0 || gnorm >= -sii {
+                        kappa[i] = gnorm + sii
+                        if gnorm > 0 {
+                            for c in 0..<r {
+                                let new = gp[c] / gnorm
+                                change += (new - vp[vi + c]) * (new - vp[vi + c])
+                                vp[vi + c] = new
+                            }
+                        }
+                    } else {
+                        kappa[i] = 0
+                        for c in 0..<r {
+                            let new = -gp[c] / sii
+                            change += (new - vp[vi + c]) * (new - vp[vi + c])
+                            vp[vi + c] = new
+                        }
+                    }
+                    if layerOf[i] >= 1 {
+                        let sigma = s.rowScale[i]
+                        for c in 0..<r { sp[vi + c] = sigma * vp[vi + c] }
+                    }
+                    moved += change
+                }
+                if (moved / Double(n)).squareRoot() < tolerance { break }
+            }
+            // value = Σ_i v_i · (g_i + S_ii v_i).
+            for i in 0..<n {
+                offDiagonal(i)
+                let sii = i == 0 ? hp[0] : s.diagonal[i]
+                var dot = 0.0, norm = 0.0
+                for c in 0..<r {
+                    dot += vp[i * r + c] * gp[c]
+                    norm += vp[i * r + c] * vp[i * r + c]
+                }
+                value += dot + sii * norm
             }
         }
-        // value = Σ_i v_i · (S V)_i = Σ_i κ_i |v_i|² on the boundary rows … computed directly.
-        var value = 0.0
-        for i in 0..<n {
-            for range in ranges[i] + [i..<(i + 1)] {
-                for j in range {
-                    let sij = s.elements[i * n + j]
-                    if sij == 0 { continue }
-                    var dot = 0.0
-                    for c in 0..<r { dot += v.elements[i * r + c] * v.elements[j * r + c] }
-                    value += sij * dot
-                }
-            }
+        }
+        }
+        }
         }
         return (kappa, value, v)
     }

@@ -9,16 +9,21 @@ import Networks
 /// max  c_jᵀ x_L + c0_j   s.t.  l_0 ≤ x_0 ≤ u_0;   for a unit with a = w x_{k−1} + b:
 ///      dead: x = 0;  active: x = a;  unstable: x ≥ 0, x ≥ a, x ≤ û (a − ℓ̂)/(û − ℓ̂)
 /// ```
-/// The LP is solved by CLP's primal simplex, a fresh model per target (re-solving one CLP model
-/// with a changed objective through the C API was seen to stop at suboptimal vertices). The reported
+/// The LP is solved by CLP's primal simplex, one model re-solved per target with the objective
+/// changed (warm started from the previous optimal basis), or one model per thread. The reported
 /// bound is never the solver's number: the LP's dual multipliers give the coefficients of the
 /// dual network (`DualNetworkBound`), whose value — an upper bound for *any* coefficients, with a
 /// rounding allowance — is reported. When the solver is exact this equals the LP optimum.
 public struct LPCertifier: Sendable {
     /// Seconds CLP may spend on one target (nil: no limit).
     public var timeLimit: Double?
+    /// Threads solving targets at once (each with its own CLP model).
+    public var threads: Int
 
-    public init(timeLimit: Double? = nil) { self.timeLimit = timeLimit }
+    public init(timeLimit: Double? = nil, threads: Int = 1) {
+        self.timeLimit = timeLimit
+        self.threads = threads
+    }
 
     /// Certifies the ball of radius ε around `center` (true label `label`).
     ///
@@ -27,7 +32,8 @@ public struct LPCertifier: Sendable {
     ///   CLP did not finish for some target (that target then gets the dual bound of the fixed
     ///   slopes α = û/(û − ℓ̂), still sound).
     /// - Complexity: one LP of (inputs + hidden units) columns and ≤ 2 rows per hidden unit,
-    ///   re-solved per target; two `gemv`s per layer per target for the sound bound.
+    ///   solved from scratch once per thread and re-solved per target; two `gemv`s per layer per
+    ///   target for the sound bound.
     public func certify(network: ReLUNetwork<Double>, center: [Double], label: Int, epsilon: Double) throws -> Certificate {
         let start = Date()
         let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
@@ -35,28 +41,37 @@ public struct LPCertifier: Sendable {
         let problem = LPProblem(network: network, bounds: intervals, dual: dual)
         let predicted = argmax(try network.scores(center))
         let last = network.layers[network.layers.count - 1]
+        let fixedSlopes = problem.defaultSlopes
+        let targets = (0..<network.classCount).filter { $0 != label }
+        // Targets split into `threads` runs, each re-solving its own CLP model (warm started from
+        // the previous target's basis).
+        let runs = evenChunks(targets.count, parts: max(threads, 1))
+        let timeLimit = timeLimit
+        let results = try parallelResults(runs.count, threads: runs.count) { r in
+            let program = problem.makeProgram()
+            return try runs[r].map { t -> (target: Int, bound: Double, gap: Double?) in
+                let j = targets[t]
+                let c = (0..<last.inputSize).map { last.weight[j, $0] - last.weight[label, $0] }
+                let c0 = last.bias[j] - last.bias[label]
+                var choice = DualNetworkBound.Choice.slopes(fixedSlopes)
+                var lpValue: Double? = nil
+                if let solved = problem.solve(objective: c, timeLimit: timeLimit, program: program) {
+                    choice = .coefficients(solved.coefficients)
+                    lpValue = solved.value + c0
+                }
+                var bound = try dual.upperBound(c: c, c0: c0, choice: choice)
+                if lpValue == nil || bound - lpValue! > 1e-6 * max(1, abs(lpValue!)) {
+                    // Both are sound; keep the smaller when the LP's multipliers were not exact.
+                    bound = min(bound, try dual.upperBound(c: c, c0: c0, alpha: fixedSlopes))
+                }
+                return (j, bound, lpValue.map { (bound - $0) / max(1, abs($0)) })
+            }
+        }
         var bounds: [Int: Double] = [:], gaps: [Int: Double] = [:]
         var status = "optimal"
-        let fixedSlopes = problem.defaultSlopes
-        let program = problem.makeProgram()
-        for j in 0..<network.classCount where j != label {
-            let c = (0..<last.inputSize).map { last.weight[j, $0] - last.weight[label, $0] }
-            let c0 = last.bias[j] - last.bias[label]
-            var choice = DualNetworkBound.Choice.slopes(fixedSlopes)
-            var lpValue: Double? = nil
-            if let solved = problem.solve(objective: c, timeLimit: timeLimit, program: program) {
-                choice = .coefficients(solved.coefficients)
-                lpValue = solved.value + c0
-            } else {
-                status = "fallback"
-            }
-            var bound = try dual.upperBound(c: c, c0: c0, choice: choice)
-            if lpValue == nil || bound - lpValue! > 1e-6 * max(1, abs(lpValue!)) {
-                // Both are sound; keep the smaller when the LP's multipliers were not exact.
-                bound = min(bound, try dual.upperBound(c: c, c0: c0, alpha: fixedSlopes))
-            }
-            bounds[j] = bound
-            if let lpValue { gaps[j] = (bound - lpValue) / max(1, abs(lpValue)) }
+        for result in results.joined() {
+            bounds[result.target] = result.bound
+            if let gap = result.gap { gaps[result.target] = gap } else { status = "fallback" }
         }
         return Certificate(
             method: "lp", label: label, predicted: predicted, bounds: bounds,

@@ -46,6 +46,8 @@ public struct SDPCertifier: Sendable {
     public var extensionIterations = 0
     /// See `extensionIterations`.
     public var extendBelow = 2.0
+    /// Targets solved at once when not `failFast` (each on its own thread).
+    public var targetThreads = 1
 
     public init(
         iterations: Int = 1000, timeLimit: Double? = nil, learningRate: Double = 0.001, rank: Int = 8, sweeps: Int = 3,
@@ -74,7 +76,9 @@ public struct SDPCertifier: Sendable {
         let intervals = try IntervalBounds(network: network, center: center, epsilon: epsilon)
         let scores = try network.scores(center)
         let deadline = timeLimit.map { start.addingTimeInterval($0) }
-        let schedule = try TargetSchedule(network: network, center: center, label: label, intervals: intervals, failFast: failFast) { j in
+        let schedule = try TargetSchedule(
+            network: network, center: center, label: label, intervals: intervals, failFast: failFast, threads: targetThreads
+        ) { j in
             let (bound, stop) = try solve(SDPProblem(network: network, bounds: intervals, label: label, target: j), deadline: deadline)
             return (bound, scores[j] - scores[label], stop)
         }

@@ -169,6 +169,39 @@ struct SDPDual {
         return a
     }
 
+    /// The fixed couplings of `Ŝ`: `U_k = diag(r_k) W_k diag(r_{k−1})` between consecutive
+    /// layers (rows of `Ŝ` are offset by one for the constant).
+    ///
+    /// - Complexity: one pass through the weights (stored with their transposes).
+    func couplings() -> LayeredSymmetricMatrix.Couplings {
+        let p = problem
+        let layers = (0..<p.layerCount).map { k in (p.block(k).lowerBound + 1)..<(p.block(k).upperBound + 1) }
+        let forward = (1..<max(p.layerCount, 1)).map { k -> Matrix<Double> in
+            var u = p.weights[k - 1]
+            for (t, i) in p.block(k).enumerated() {
+                for (c, j) in p.block(k - 1).enumerated() { u[t, c] *= p.scale[i] * p.scale[j] }
+            }
+            return u
+        }
+        return LayeredSymmetricMatrix.Couplings(layers: layers, forward: forward)
+    }
+
+    /// `Ŝ − diag κ` in layered form: the same entries as `denseMatrix`, with
+    /// `σ = −½ e` scaling the couplings.
+    ///
+    /// - Complexity: O(N).
+    func layeredMatrix(_ m: SDPMultipliers, head: [Double], couplings: LayeredSymmetricMatrix.Couplings) -> LayeredSymmetricMatrix {
+        let p = problem, n = p.size
+        var s = LayeredSymmetricMatrix(couplings: couplings)
+        s.head[0] = -m.kappa[0]
+        for i in 0..<n {
+            s.head[i + 1] = head[i] * p.scale[i]
+            s.diagonal[i + 1] = (m.e[i] - m.d[i]) * p.scale[i] * p.scale[i] - m.kappa[i + 1]
+            s.rowScale[i + 1] = -0.5 * m.e[i]
+        }
+        return s
+    }
+
     /// The bound `const' + κ_0 + μ + Σ max(κ_i + μ, 0)` for a given μ.
     func bound(constant: Double, kappa: [Double], mu: Double) -> Double {
         var total = constant + kappa[0] + mu

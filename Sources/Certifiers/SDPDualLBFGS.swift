@@ -27,7 +27,7 @@ struct SDPDualLBFGS {
     func solve(from start: SDPMultipliers) throws -> (bound: Double, multipliers: SDPMultipliers) {
         let p = problem, n = p.size
         let dual = SDPDual(problem: p)
-        let layers = (0..<p.layerCount).map { k in (p.block(k).lowerBound + 1)..<(p.block(k).upperBound + 1) }
+        let couplings = dual.couplings()
         var inner = ElliptopeMaximization()
         inner.rank = min(rank, n + 1)
         inner.sweeps = 300
@@ -56,7 +56,7 @@ struct SDPDualLBFGS {
             if let deadline, Date() >= deadline { timedOut = true }
             let m = multipliers(x)
             let centred = try dual.centred(m)
-            let result = inner.solve(dual.denseMatrix(m, head: centred.head), layers: layers, start: factor)
+            let result = inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
             factor = result.v
             inner.sweeps = sweeps
             kappa = result.kappa

@@ -46,7 +46,7 @@ struct SDPDualMixing {
         let dual = SDPDual(problem: p)
         var m = start
         for i in m.d.indices { m.d[i] = 0 }
-        let layers = (0..<p.layerCount).map { k in (p.block(k).lowerBound + 1)..<(p.block(k).upperBound + 1) }
+        let couplings = dual.couplings()
         var inner = ElliptopeMaximization()
         inner.rank = min(rank, n + 1)
         inner.sweeps = 300
@@ -74,7 +74,7 @@ struct SDPDualMixing {
             }
             for i in m.kappa.indices { m.kappa[i] = 0 }
             let centred = try dual.centred(m)
-            let result = inner.solve(dual.denseMatrix(m, head: centred.head), layers: layers, start: factor)
+            let result = inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
             factor = result.v
             inner.sweeps = sweeps
             m.kappa = result.kappa
@@ -123,7 +123,7 @@ struct SDPDualMixing {
             let centred = try dual.centred(candidate)
             var final = inner
             final.sweeps = 50
-            let result = final.solve(dual.denseMatrix(candidate, head: centred.head), layers: layers, start: factor)
+            let result = final.solve(dual.layeredMatrix(candidate, head: centred.head, couplings: couplings), start: factor)
             candidate.kappa = result.kappa
             try check(candidate)
             if best < 0 { stop = "certified" }

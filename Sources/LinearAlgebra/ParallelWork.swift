@@ -17,6 +17,37 @@ public func parallelResults<T: Sendable>(_ count: Int, _ body: @Sendable (Int) t
     return try box.values()
 }
 
+/// Runs `count` independent pieces of work, at most `threads` at a time, and returns their
+/// results in order (the first error thrown, if any, is rethrown). Work is handed out in order:
+/// each thread takes the next piece when it finishes one.
+/// - Complexity: `count` calls of `body`, `min(threads, count)` at a time.
+public func parallelResults<T: Sendable>(_ count: Int, threads: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+    let workers = max(1, min(threads, count))
+    if workers <= 1 { return try (0..<count).map(body) }
+    let box = ResultBox<T>(count)
+    let next = WorkCounter()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while let i = next.take(below: count) {
+            box.set(i, Result { try body(i) })
+        }
+    }
+    return try box.values()
+}
+
+/// The next index to hand out, shared by the threads of `parallelResults`.
+private final class WorkCounter: @unchecked Sendable {
+    private var next = 0
+    private let lock = NSLock()
+
+    func take(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+}
+
 /// Thread-safe storage for `parallelResults`.
 private final class ResultBox<T: Sendable>: @unchecked Sendable {
     private var results: [Result<T, Error>?]

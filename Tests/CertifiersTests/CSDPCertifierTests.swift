@@ -76,6 +76,20 @@ final class SDPReferenceTests: XCTestCase {
         XCTAssertLessThan(worst, 0.05)
     }
 
+    /// Targets solved two at a time give exactly the bounds of one at a time (each target's
+    /// solve is deterministic and independent of the others).
+    func testConcurrentTargetsGiveTheSameBounds() throws {
+        for c in try FixtureCase.sdpCases().prefix(4) {
+            let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
+            var solver = SDPCertifier(iterations: 150, polishIterations: 0)
+            let one = try solver.certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            solver.targetThreads = 2
+            let two = try solver.certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            XCTAssertEqual(two.bounds, one.bounds, "\(c.network)")
+            XCTAssertEqual(two.status, one.status, "\(c.network)")
+        }
+    }
+
     /// Paper 1's ablation: without the hidden layers' boxes, both interior points reach cvxpy +
     /// Clarabel's optimum of the ablated SDP (Tests/Fixtures/sdp/make_ablation_fixtures.py) and
     /// the bound stays at or above the full SDP's optimum (it is sound for the network).

@@ -25,6 +25,20 @@ final class LPCertifierTests: XCTestCase {
         }
     }
 
+    /// Targets split across threads (one CLP model each, warm started within a thread) give the
+    /// same bounds as one model re-solved for every target.
+    func testThreadedTargetsGiveTheSameBounds() throws {
+        for (c, net) in try cases() {
+            let one = try LPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            let three = try LPCertifier(threads: 3).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            XCTAssertEqual(three.status, one.status)
+            XCTAssertEqual(Set(three.bounds.keys), Set(one.bounds.keys))
+            for (j, bound) in one.bounds {
+                XCTAssertEqual(three.bounds[j]!, bound, accuracy: 1e-9 * max(1, abs(bound)), "\(c.network) target \(j)")
+            }
+        }
+    }
+
     func testIntervalIsNeverTighterAndSamplesNeverExceed() throws {
         var rng = SplitMix64(seed: 21)
         for (c, net) in try cases() {

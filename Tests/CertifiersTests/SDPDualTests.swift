@@ -64,6 +64,27 @@ final class SDPDualTests: XCTestCase {
         }
     }
 
+    /// The layered form the mixing method works on holds exactly the entries of the dense
+    /// `Ŝ − diag κ`, and the mixing method gives the same maximiser on both forms.
+    func testLayeredMatrixEqualsDenseMatrix() throws {
+        for (n, (c, net)) in try fixtureCases().enumerated() {
+            let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
+            let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: (c.label + 1) % net.classCount)
+            let dual = SDPDual(problem: p)
+            let m = randomMultipliers(p, seed: UInt64(100 + n))
+            let head = try dual.centred(m).head
+            let dense = dual.denseMatrix(m, head: head)
+            let layered = dual.layeredMatrix(m, head: head, couplings: dual.couplings())
+            XCTAssertLessThanOrEqual(layered.dense().maxAbsDifference(dense), 1e-15 * max(1, dense.elements.map(abs).max() ?? 0), "\(c.network)")
+            var inner = ElliptopeMaximization()
+            inner.rank = 8
+            inner.sweeps = 20
+            let a = inner.solve(layered), b = inner.solve(dense, layers: layered.couplings.layers)
+            XCTAssertEqual(a.value, b.value, accuracy: 1e-9 * max(1, abs(b.value)), "\(c.network)")
+            XCTAssertLessThanOrEqual(a.v.maxAbsDifference(b.v), 1e-9, "\(c.network)")
+        }
+    }
+
     /// The dual function d(θ) = const'(θ) + max{⟨Ŝ(θ), P̂⟩ : P̂ ⪰ 0, P̂_00 = 1, P̂_ii ≤ 1}, with the
     /// inner maximum solved to convergence at full rank.
     func dualFunction(_ dual: SDPDual, _ m: SDPMultipliers, layers: [Range<Int>]) throws -> (value: Double, factor: Matrix<Double>) {

@@ -21,10 +21,12 @@ enum CertifyMethod: String, CaseIterable, ExpressibleByArgument {
     /// Grad-cert (ICLR 2018), two-layer networks only.
     case grad
 
-    func certify(_ network: ReLUNetwork<Double>, _ x: [Double], _ label: Int, _ eps: Double, timeLimit: Double?, sdp: SDPCertifier) throws -> Certificate {
+    func certify(
+        _ network: ReLUNetwork<Double>, _ x: [Double], _ label: Int, _ eps: Double, timeLimit: Double?, sdp: SDPCertifier, threads: Int = 1
+    ) throws -> Certificate {
         switch self {
         case .interval: return try IntervalCertifier().certify(network: network, center: x, label: label, epsilon: eps)
-        case .lp: return try LPCertifier(timeLimit: timeLimit).certify(network: network, center: x, label: label, epsilon: eps)
+        case .lp: return try LPCertifier(timeLimit: timeLimit, threads: threads).certify(network: network, center: x, label: label, epsilon: eps)
         case .sdpCSDP:
             return try CSDPCertifier().certify(network: network, center: x, label: label, epsilon: eps)
         case .sdpIPM:
@@ -85,6 +87,8 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "sdp: extra Adam iterations for a target whose bound ends in [0, --sdp-extend-below) (0: none).")
     var sdpExtendIterations: Int = ComparisonConfig.SDPSettings().extensionIterations
     @Option(help: "sdp: see --sdp-extend-iterations.") var sdpExtendBelow: Double = ComparisonConfig.SDPSettings().extendBelow
+    @Option(help: "lp, sdp: targets solved at once, each on its own thread (sdp: without --sdp-fail-fast; default: the number of cores).")
+    var targetThreads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "BLAS threads (certifiers do many small products: 1 is fastest).") var threads: Int = 1
 
     @OptionGroup var points: PointOptions
@@ -95,6 +99,7 @@ struct CertifyCommand: ParsableCommand {
     func validate() throws {
         guard eps >= 0, eps.isFinite else { throw ValidationError("--eps must be ≥ 0, got \(eps)") }
         if let timeLimit, !(timeLimit > 0) { throw ValidationError("--time-limit must be positive") }
+        guard targetThreads >= 1 else { throw ValidationError("--target-threads must be ≥ 1, got \(targetThreads)") }
     }
 
     func run() throws {
@@ -116,7 +121,8 @@ struct CertifyCommand: ParsableCommand {
                 failFast: sdpFailFast)
             sdp.extensionIterations = sdpExtendIterations
             sdp.extendBelow = sdpExtendBelow
-            let certificate = try method.certify(net, x.elements, label, eps, timeLimit: timeLimit, sdp: sdp)
+            sdp.targetThreads = targetThreads
+            let certificate = try method.certify(net, x.elements, label, eps, timeLimit: timeLimit, sdp: sdp, threads: targetThreads)
             if certificate.certified { certified += 1 }
             switch format {
             case .jsonl:
