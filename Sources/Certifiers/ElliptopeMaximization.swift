@@ -29,16 +29,24 @@ struct ElliptopeMaximization {
     /// - Parameter layers: the index ranges of the layers within 1..<n (row 0 is the constant);
     ///   entries of `s` outside the layered pattern are ignored.
     /// - Complexity: per sweep O(nnz(S) · rank) where nnz counts the coupled blocks.
-    func solve(_ s: Matrix<Double>, layers: [Range<Int>], start: Matrix<Double>? = nil) -> (kappa: [Double], value: Double, v: Matrix<Double>) {
-        solve(LayeredSymmetricMatrix(dense: s, layers: layers), start: start)
+    func solve(_ s: Matrix<Double>, layers: [Range<Int>], start: Matrix<Double>? = nil) throws -> (kappa: [Double], value: Double, v: Matrix<Double>) {
+        try solve(LayeredSymmetricMatrix(dense: s, layers: layers), start: start)
     }
 
     /// The same for a matrix given by its layered parts (no dense matrix is formed).
     ///
-    /// - Complexity: per sweep O(rank · Σ_k nnz U_k) multiply-adds (each coupling read twice).
-    func solve(_ s: LayeredSymmetricMatrix, start: Matrix<Double>? = nil) -> (kappa: [Double], value: Double, v: Matrix<Double>) {
+    /// Rows of one layer do not couple to each other, so updating them one after the other (the
+    /// mixing method's order) is the same as updating the whole layer at once from
+    ///
+    /// ```
+    /// G_k = h_k v₀ᵀ + diag(σ_k) U_k V_{k−1} + U_{k+1}ᵀ diag(σ_{k+1}) V_{k+1}
+    /// ```
+    /// which two BLAS `gemm`s per layer give: a sweep is row 0, then layer 0, 1, … in turn.
+    ///
+    /// - Complexity: per sweep two `gemm`s per coupling, O(rank · Σ_k nnz U_k) flops each.
+    func solve(_ s: LayeredSymmetricMatrix, start: Matrix<Double>? = nil) throws -> (kappa: [Double], value: Double, v: Matrix<Double>) {
         let n = s.size
-        // Rounded up to a multiple of 4 for the vectorised sweep (more columns never hurt).
+        // Rounded up to a multiple of 4 (more columns never hurt).
         let r = ((rank ?? Int((2 * Double(n)).squareRoot().rounded(.up)) + 1) + 3) / 4 * 4
         var v: Matrix<Double>
         if let start, start.columns == r, start.rows == n {
@@ -55,122 +63,110 @@ struct ElliptopeMaximization {
                 for c in 0..<r { v[i, c] /= norm.squareRoot() }
             }
         }
-        if r % 8 == 0 { return run(SIMD8<Double>.self, s, v) }
-        return run(SIMD4<Double>.self, s, v)
-    }
-
-    /// The sweeps with the factor's rows read `Vec.scalarCount` columns at a time, the
-    /// accumulators in registers.
-    private func run<Vec: SIMD>(_: Vec.Type, _ s: LayeredSymmetricMatrix, _ start: Matrix<Double>) -> (kappa: [Double], value: Double, v: Matrix<Double>)
-    where Vec.Scalar == Double {
-        let n = s.size, r = start.columns, width = Vec.scalarCount, chunks = r / width
-        let layers = s.couplings.layers
-        var layerOf = [Int](repeating: -1, count: n)
-        for (k, range) in layers.enumerated() { for i in range { layerOf[i] = k } }
-        var v = start
-        // Rows of layers ≥ 1 scaled by σ (what the rows of the layer below multiply).
-        var scaled = Matrix<Double>(rows: n, columns: r)
-        for i in 0..<n where layerOf[i] >= 1 {
-            for c in 0..<r { scaled[i, c] = s.rowScale[i] * v[i, c] }
+        let layers = s.couplings.layers, couplings = s.couplings.forward
+        // The factor split by layer, each layer also scaled by σ (what the layer below multiplies).
+        var v0 = Array(v.elements[0..<r])
+        var blocks = try layers.map { range in
+            try Matrix(rows: range.count, columns: r, elements: Array(v.elements[(range.lowerBound * r)..<(range.upperBound * r)]))
         }
+        var scaled = blocks
+        for (k, range) in layers.enumerated() where k >= 1 {
+            for (t, i) in range.enumerated() { for c in 0..<r { scaled[k][t, c] *= s.rowScale[i] } }
+        }
+        var g = layers.map { Matrix<Double>(rows: $0.count, columns: r) }
+        var product = g
         var kappa = [Double](repeating: 0, count: n)
-        var g = [Double](repeating: 0, count: r)
-        var value = 0.0
-        let rowBytes = r * MemoryLayout<Double>.stride
-        s.couplings.storage.withUnsafeBufferPointer { up in
-        s.head.withUnsafeBufferPointer { hp in
-        v.elements.withUnsafeMutableBufferPointer { vp in
-        scaled.elements.withUnsafeMutableBufferPointer { sp in
-        g.withUnsafeMutableBufferPointer { gp in
-            let vraw = UnsafeRawPointer(vp.baseAddress!), sraw = UnsafeRawPointer(sp.baseAddress!)
-            // Σ_j c_j · row_j (chunk q) over `count` consecutive rows from `first`.
-            @inline(__always) func gather(_ c: UnsafePointer<Double>, _ count: Int, _ rows: UnsafeRawPointer, _ first: Int, _ q: Int) -> Vec {
-                var a0 = Vec(), a1 = Vec()
-                var p = rows + first * rowBytes + q * width * MemoryLayout<Double>.stride
-                var j = 0
-                while j + 1 < count {
-                    a0 += c[j] * p.loadUnaligned(as: Vec.self)
-                    a1 += c[j + 1] * (p + rowBytes).loadUnaligned(as: Vec.self)
-                    p += 2 * rowBytes
-                    j += 2
-                }
-                if j < count { a0 += c[j] * p.loadUnaligned(as: Vec.self) }
-                return a0 + a1
+        let heads = layers.map { Array(s.head[$0]) }
+
+        /// g₀ = Σ_k V_kᵀ h_k.
+        func rowZero() throws -> [Double] {
+            var g0 = [Double](repeating: 0, count: r)
+            for k in layers.indices where !layers[k].isEmpty {
+                let part = try blocks[k].apply(heads[k], transposed: true)
+                for c in 0..<r { g0[c] += part[c] }
             }
-            // g = Σ_{j ≠ i} S_ij v_j.
-            func offDiagonal(_ i: Int) {
-                for q in 0..<chunks {
-                    var acc: Vec
-                    if i == 0 {
-                        acc = gather(hp.baseAddress! + 1, n - 1, vraw, 1, q)
-                    } else {
-                        let k = layerOf[i], t = i - layers[k].lowerBound
-                        acc = hp[i] * vraw.loadUnaligned(fromByteOffset: q * width * MemoryLayout<Double>.stride, as: Vec.self)
-                        let sigma = s.rowScale[i]
-                        if k >= 1, sigma != 0, !layers[k - 1].isEmpty {
-                            let below = layers[k - 1]
-                            let c = up.baseAddress! + s.couplings.forwardOffsets[k - 1] + t * below.count
-                            acc += sigma * gather(c, below.count, vraw, below.lowerBound, q)
-                        }
-                        if k + 1 < layers.count, !layers[k + 1].isEmpty {
-                            let above = layers[k + 1]
-                            let c = up.baseAddress! + s.couplings.backwardOffsets[k] + t * above.count
-                            acc += gather(c, above.count, sraw, above.lowerBound, q)
-                        }
-                    }
-                    for t in 0..<width { gp[q * width + t] = acc[t] }
+            return g0
+        }
+        /// G_k (off-diagonal part of layer k's rows).
+        func offDiagonal(_ k: Int) throws {
+            let range = layers[k]
+            for t in 0..<range.count {
+                let h = heads[k][t]
+                for c in 0..<r { g[k][t, c] = h * v0[c] }
+            }
+            if k >= 1, !layers[k - 1].isEmpty, !range.isEmpty {
+                try product[k].gemm(1, couplings[k - 1], blocks[k - 1], beta: 0)
+                for (t, i) in range.enumerated() {
+                    let sigma = s.rowScale[i]
+                    if sigma != 0 { for c in 0..<r { g[k][t, c] += sigma * product[k][t, c] } }
                 }
             }
-            for _ in 0..<sweeps {
-                var moved = 0.0
-                for i in 0..<n {
-                    offDiagonal(i)
-                    var gnorm = 0.0
-                    for c in 0..<r { gnorm += gp[c] * gp[c] }
-                    gnorm = gnorm.squareRoot()
-                    let sii = i == 0 ? hp[0] : s.diagonal[i]
-                    let vi = i * r
-                    var change = 0.0
-                    if i == 0 || sii >= 0 || gnorm >= -sii {
-                        kappa[i] = gnorm + sii
-                        if gnorm > 0 {
-                            for c in 0..<r {
-                                let new = gp[c] / gnorm
-                                change += (new - vp[vi + c]) * (new - vp[vi + c])
-                                vp[vi + c] = new
-                            }
-                        }
-                    } else {
-                        kappa[i] = 0
-                        for c in 0..<r {
-                            let new = -gp[c] / sii
-                            change += (new - vp[vi + c]) * (new - vp[vi + c])
-                            vp[vi + c] = new
-                        }
+            if k + 1 < layers.count, !layers[k + 1].isEmpty, !range.isEmpty {
+                try g[k].gemm(1, couplings[k], transposeA: true, scaled[k + 1], beta: 1)
+            }
+        }
+        /// Replaces a row by its maximiser given g; returns the squared change.
+        func update(_ row: inout [Double], _ gi: [Double], _ sii: Double, forceUnit: Bool) -> (change: Double, kappa: Double) {
+            var gnorm = 0.0
+            for c in 0..<r { gnorm += gi[c] * gi[c] }
+            gnorm = gnorm.squareRoot()
+            var change = 0.0
+            if forceUnit || sii >= 0 || gnorm >= -sii {
+                if gnorm > 0 {
+                    for c in 0..<r {
+                        let new = gi[c] / gnorm
+                        change += (new - row[c]) * (new - row[c])
+                        row[c] = new
                     }
-                    if layerOf[i] >= 1 {
-                        let sigma = s.rowScale[i]
-                        for c in 0..<r { sp[vi + c] = sigma * vp[vi + c] }
+                }
+                return (change, gnorm + sii)
+            }
+            for c in 0..<r {
+                let new = -gi[c] / sii
+                change += (new - row[c]) * (new - row[c])
+                row[c] = new
+            }
+            return (change, 0)
+        }
+        var row = [Double](repeating: 0, count: r), gi = row
+        for _ in 0..<sweeps {
+            var moved = 0.0
+            let (change0, kappa0) = update(&v0, try rowZero(), s.head[0], forceUnit: true)
+            moved += change0
+            kappa[0] = kappa0
+            for (k, range) in layers.enumerated() where !range.isEmpty {
+                try offDiagonal(k)
+                for (t, i) in range.enumerated() {
+                    for c in 0..<r {
+                        row[c] = blocks[k][t, c]
+                        gi[c] = g[k][t, c]
                     }
+                    let (change, ki) = update(&row, gi, s.diagonal[i], forceUnit: false)
                     moved += change
+                    kappa[i] = ki
+                    let sigma = k >= 1 ? s.rowScale[i] : 0
+                    for c in 0..<r {
+                        blocks[k][t, c] = row[c]
+                        if k >= 1 { scaled[k][t, c] = sigma * row[c] }
+                    }
                 }
-                if (moved / Double(n)).squareRoot() < tolerance { break }
             }
-            // value = Σ_i v_i · (g_i + S_ii v_i).
-            for i in 0..<n {
-                offDiagonal(i)
-                let sii = i == 0 ? hp[0] : s.diagonal[i]
-                var dot = 0.0, norm = 0.0
-                for c in 0..<r {
-                    dot += vp[i * r + c] * gp[c]
-                    norm += vp[i * r + c] * vp[i * r + c]
-                }
-                value += dot + sii * norm
+            if (moved / Double(n)).squareRoot() < tolerance { break }
+        }
+        // value = Σ_i v_i · (g_i + S_ii v_i).
+        let g0 = try rowZero()
+        var value = 0.0
+        for c in 0..<r { value += v0[c] * g0[c] + s.head[0] * v0[c] * v0[c] }
+        for (k, range) in layers.enumerated() where !range.isEmpty {
+            try offDiagonal(k)
+            for (t, i) in range.enumerated() {
+                for c in 0..<r { value += blocks[k][t, c] * (g[k][t, c] + s.diagonal[i] * blocks[k][t, c]) }
             }
         }
-        }
-        }
-        }
+        // Back to one factor.
+        for c in 0..<r { v[0, c] = v0[c] }
+        for (k, range) in layers.enumerated() {
+            for (t, i) in range.enumerated() { for c in 0..<r { v[i, c] = blocks[k][t, c] } }
         }
         return (kappa, value, v)
     }

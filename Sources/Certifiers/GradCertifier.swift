@@ -66,7 +66,7 @@ public struct GradCertifier: Sendable {
         inner.sweeps = sweeps
         inner.tolerance = tolerance
         let d = matrix.d, n = matrix.size
-        let result = inner.solve(matrix.dense(), layers: [1..<(1 + d), (1 + d)..<n])
+        let result = try inner.solve(matrix.dense(), layers: [1..<(1 + d), (1 + d)..<n])
         return try matrix.soundBound(result.kappa)
     }
 }

@@ -12,16 +12,14 @@ import LinearAlgebra
 /// `U_k = diag(r_k) W_k diag(r_{k−1})` is fixed for a problem and only h, δ and σ = −½ e change
 /// from one step to the next, so no O(size²) matrix is ever formed by the mixing method.
 ///
-/// - Complexity: storage O(Σ nnz U_k) (each coupling is kept with its transpose).
+/// - Complexity: storage O(Σ nnz U_k).
 struct LayeredSymmetricMatrix {
-    /// The fixed part: layer ranges within 1..<size and the couplings, stored contiguously.
+    /// The fixed part: layer ranges within 1..<size and the couplings.
     struct Couplings {
         /// Index ranges of the layers, consecutive, covering 1..<size.
         let layers: [Range<Int>]
-        /// `U_k` (k = 1..<layers.count; rows layer k, columns layer k − 1, row-major) at
-        /// `forwardOffsets[k − 1]`, and `U_kᵀ` at `backwardOffsets[k − 1]`.
-        let storage: [Double]
-        let forwardOffsets: [Int], backwardOffsets: [Int]
+        /// `U_k` for k = 1..<layers.count (index k − 1): rows layer k, columns layer k − 1.
+        let forward: [Matrix<Double>]
         /// The matrix size (row 0 plus every layer).
         var size: Int { (layers.last?.upperBound ?? 1) }
 
@@ -31,23 +29,11 @@ struct LayeredSymmetricMatrix {
             precondition(layers.first.map { $0.lowerBound == 1 } ?? true, "layers start at row 1")
             precondition(zip(layers, layers.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "layers are consecutive")
             precondition(forward.count == max(layers.count - 1, 0), "one coupling per pair of layers")
-            var storage: [Double] = [], forwardOffsets: [Int] = [], backwardOffsets: [Int] = []
             for (k, u) in forward.enumerated() {
                 precondition(u.rows == layers[k + 1].count && u.columns == layers[k].count, "coupling \(k + 1) has the layers' shape")
-                forwardOffsets.append(storage.count)
-                storage += u.elements
-                backwardOffsets.append(storage.count)
-                storage += u.transposed().elements
             }
             self.layers = layers
-            self.storage = storage
-            self.forwardOffsets = forwardOffsets
-            self.backwardOffsets = backwardOffsets
-        }
-
-        /// `U_k[t, c]`.
-        func forward(_ k: Int, _ t: Int, _ c: Int) -> Double {
-            storage[forwardOffsets[k - 1] + t * layers[k - 1].count + c]
+            self.forward = forward
         }
     }
 
@@ -100,7 +86,7 @@ struct LayeredSymmetricMatrix {
         for k in 1..<max(layers.count, 1) {
             for (t, i) in layers[k].enumerated() {
                 for (c, j) in layers[k - 1].enumerated() {
-                    let value = rowScale[i] * couplings.forward(k, t, c)
+                    let value = rowScale[i] * couplings.forward[k - 1][t, c]
                     a[i, j] = value
                     a[j, i] = value
                 }

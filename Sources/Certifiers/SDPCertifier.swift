@@ -35,6 +35,8 @@ public struct SDPCertifier: Sendable {
     public var polishIterations: Int
     /// Seconds the polishing phase may take per target.
     public var polishSeconds: Double = 3
+    /// Mixing sweeps per evaluation of the polishing phase.
+    public var polishSweeps = 20
     /// Stop solving a point's SDPs once one target ends uncertified (the point cannot be
     /// certified any more): targets are taken hardest first (largest clean margin), and those not
     /// solved report their interval bound (sound, looser) with status `not-attempted`.
@@ -123,6 +125,7 @@ public struct SDPCertifier: Sendable {
         var polish = SDPDualLBFGS(problem: problem)
         polish.iterations = polishIterations
         polish.rank = rank
+        polish.sweeps = polishSweeps
         let cap = Date().addingTimeInterval(polishSeconds)
         polish.deadline = deadline.map { min($0, cap) } ?? cap
         let polished = try polish.solve(from: result.multipliers)

@@ -56,7 +56,7 @@ struct SDPDualLBFGS {
             if let deadline, Date() >= deadline { timedOut = true }
             let m = multipliers(x)
             let centred = try dual.centred(m)
-            let result = inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
+            let result = try inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
             factor = result.v
             inner.sweeps = sweeps
             kappa = result.kappa

@@ -74,7 +74,7 @@ struct SDPDualMixing {
             }
             for i in m.kappa.indices { m.kappa[i] = 0 }
             let centred = try dual.centred(m)
-            let result = inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
+            let result = try inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
             factor = result.v
             inner.sweeps = sweeps
             m.kappa = result.kappa
@@ -123,7 +123,7 @@ struct SDPDualMixing {
             let centred = try dual.centred(candidate)
             var final = inner
             final.sweeps = 50
-            let result = final.solve(dual.layeredMatrix(candidate, head: centred.head, couplings: couplings), start: factor)
+            let result = try final.solve(dual.layeredMatrix(candidate, head: centred.head, couplings: couplings), start: factor)
             candidate.kappa = result.kappa
             try check(candidate)
             if best < 0 { stop = "certified" }

@@ -59,7 +59,7 @@ final class GradRegularizerTests: XCTestCase {
                 let g = GradMatrix(network: net, label: pair.label, target: pair.target)
                 XCTAssertGreaterThanOrEqual(ij, 4 * g.vertexMaximum() - 1e-9)
                 // … and ≥ the mixing method's primal value (a feasible P).
-                let primal = ElliptopeMaximization(rank: 8, sweeps: 300, tolerance: 1e-9)
+                let primal = try ElliptopeMaximization(rank: 8, sweeps: 300, tolerance: 1e-9)
                     .solve(g.dense(), layers: [1..<(1 + g.d), (1 + g.d)..<g.size]).value
                 XCTAssertGreaterThanOrEqual(ij, primal - 1e-9)
             }
@@ -81,7 +81,7 @@ final class GradRegularizerTests: XCTestCase {
             mixing.rank = certifier.rank
             mixing.sweeps = certifier.sweeps
             mixing.tolerance = certifier.tolerance
-            let kappa = mixing.solve(g.dense(), layers: [1..<(1 + g.d), (1 + g.d)..<g.size]).kappa
+            let kappa = try mixing.solve(g.dense(), layers: [1..<(1 + g.d), (1 + g.d)..<g.size]).kappa
             var a = g.dense()
             for i in 0..<g.size { a[i, i] -= kappa[i] }
             let mu = try a.symmetricEigen(.largest, vectors: false).values[0]

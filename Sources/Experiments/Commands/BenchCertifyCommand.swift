@@ -35,8 +35,10 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "Iteration limit of the interior point (with --ipm).") var ipmIterations = CSDPCertifier().maxIterations
     @Option(help: "Adam step size of the fast solver (times √|start bound|).") var learningRate = SDPCertifier().learningRate
     @Option(help: "Columns of the fast solver's inner factor.") var rank = SDPCertifier().rank
+    @Option(help: "Mixing sweeps of the inner solver per Adam step.") var sweeps = SDPCertifier().sweeps
     @Option(help: "L-BFGS polishing iterations of the fast solver after its Adam phase.") var polishIterations = SDPCertifier().polishIterations
     @Option(help: "Seconds the polishing phase may take per target.") var polishSeconds = SDPCertifier().polishSeconds
+    @Option(help: "Mixing sweeps per evaluation of the polishing phase.") var polishSweeps = SDPCertifier().polishSweeps
     @Option(help: "Extra Adam iterations when the dual estimate ends in [0, --extend-below).") var extendIterations = SDPCertifier().extensionIterations
     @Option(help: "See --extend-iterations.") var extendBelow = SDPCertifier().extendBelow
     @OptionGroup var data: DataOptions
@@ -83,8 +85,10 @@ struct BenchCertifyCommand: ParsableCommand {
                 code == 0 ? "solved" : code == 3 ? "partial (within 1000x the tolerance)" : "not converged"))
         }
         let runs: [(name: String, solver: SDPCertifier)] = budgets.split(separator: ",").compactMap { Int($0) }.map { budget in
-            var solver = SDPCertifier(iterations: budget, learningRate: learningRate, rank: rank, polishIterations: polishIterations)
+            var solver = SDPCertifier(
+                iterations: budget, learningRate: learningRate, rank: rank, sweeps: sweeps, polishIterations: polishIterations)
             solver.polishSeconds = polishSeconds
+            solver.polishSweeps = polishSweeps
             solver.extensionIterations = extendIterations
             solver.extendBelow = extendBelow
             return ("sdp (\(budget) iterations)", solver)
