@@ -37,6 +37,14 @@ public struct SDPCertifier: Sendable {
     public var polishSeconds: Double = 3
     /// Mixing sweeps per evaluation of the polishing phase.
     public var polishSweeps = 20
+    /// L-BFGS runs of the polishing phase at most: one that stalls early (a kink of d) is followed
+    /// by `restartIterations` Adam steps and another run, while `polishSeconds` last. Measured
+    /// with 3 (runner-up target of PGD-NN test images 0–9, 1000 Adam steps): bounds lower by
+    /// 0–0.11 on 5 of 10 targets, 40 % more time; on mnist_2_20 it reaches CSDP's optimum at
+    /// every budget but takes 2–3 s instead of 0.5–1. Default 1 (a single run).
+    public var polishRounds = 1
+    /// See `polishRounds`.
+    public var restartIterations = 100
     /// Stop solving a point's SDPs once one target ends uncertified (the point cannot be
     /// certified any more): targets are taken hardest first (largest clean margin), and those not
     /// solved report their interval bound (sound, looser) with status `not-attempted`.
@@ -122,14 +130,38 @@ public struct SDPCertifier: Sendable {
         if result.stop == "certified" || polishIterations == 0 || result.stop == "time-limit" {
             return (result.bound, result.stop)
         }
-        var polish = SDPDualLBFGS(problem: problem)
-        polish.iterations = polishIterations
-        polish.rank = rank
-        polish.sweeps = polishSweeps
+        // L-BFGS, and where it stalls early (a kink: its line search finds no decrease along the
+        // subgradient it was given) a short Adam run from there, then L-BFGS again, while the
+        // polishing time lasts.
         let cap = Date().addingTimeInterval(polishSeconds)
-        polish.deadline = deadline.map { min($0, cap) } ?? cap
-        let polished = try polish.solve(from: result.multipliers)
-        let bound = min(result.bound, polished.bound)
+        let polishDeadline = deadline.map { min($0, cap) } ?? cap
+        var bound = result.bound, multipliers = result.multipliers
+        for round in 0..<polishRounds {
+            var polish = SDPDualLBFGS(problem: problem)
+            polish.iterations = polishIterations
+            polish.rank = rank
+            polish.sweeps = polishSweeps
+            polish.deadline = polishDeadline
+            let polished = try polish.solve(from: multipliers)
+            let gain = bound - polished.bound
+            bound = min(bound, polished.bound)
+            multipliers = polished.multipliers
+            if (stopWhenCertified && bound < 0) || !polished.stalled || round + 1 == polishRounds || Date() >= polishDeadline { break }
+            // A round that gained nothing: the next would most likely not either.
+            if round > 0, gain < 1e-5 * max(1, abs(bound)) { break }
+            var restart = SDPDualMixing(problem: problem)
+            restart.iterations = restartIterations
+            restart.learningRate = learningRate
+            restart.rank = rank
+            restart.sweeps = sweeps
+            restart.checkEvery = checkEvery
+            restart.deadline = polishDeadline
+            restart.stopWhenCertified = stopWhenCertified
+            let moved = try restart.solve(from: multipliers)
+            bound = min(bound, moved.bound)
+            multipliers = moved.multipliers
+            if stopWhenCertified && bound < 0 { break }
+        }
         return (bound, bound < 0 ? "certified" : "iterations")
     }
 }

@@ -24,7 +24,9 @@ struct SDPDualLBFGS {
     ///
     /// - Complexity: per evaluation `sweeps` mixing sweeps and `rank` passes through the weights;
     ///   one dense eigen-decomposition at the end.
-    func solve(from start: SDPMultipliers) throws -> (bound: Double, multipliers: SDPMultipliers) {
+    /// `stalled`: L-BFGS stopped before its iteration budget without reaching its gradient
+    /// tolerance (a failed line search, usually at a kink of d), or the deadline cut it short.
+    func solve(from start: SDPMultipliers) throws -> (bound: Double, multipliers: SDPMultipliers, stalled: Bool) {
         let p = problem, n = p.size
         let dual = SDPDual(problem: p)
         let couplings = dual.couplings()
@@ -70,11 +72,12 @@ struct SDPDualLBFGS {
             return timedOut ? (0, [Double](repeating: 0, count: g.count)) : (centred.constant + result.value, g)
         }
         let lbfgs = LBFGS(memory: 20, maxIterations: iterations, gradientTolerance: 1e-12)
-        _ = try lbfgs.minimize(&x, f)
+        let report = try lbfgs.minimize(&x, f)
+        let stalled = report.iterations < iterations && report.gradientNorm > lbfgs.gradientTolerance
         var m = multipliers(x)
         timedOut = false
         _ = try f(x)
         m.kappa = kappa
-        return (try dual.soundBound(m), m)
+        return (try dual.soundBound(m), m, stalled)
     }
 }

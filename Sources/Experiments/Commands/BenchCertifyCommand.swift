@@ -39,6 +39,8 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "L-BFGS polishing iterations of the fast solver after its Adam phase.") var polishIterations = SDPCertifier().polishIterations
     @Option(help: "Seconds the polishing phase may take per target.") var polishSeconds = SDPCertifier().polishSeconds
     @Option(help: "Mixing sweeps per evaluation of the polishing phase.") var polishSweeps = SDPCertifier().polishSweeps
+    @Option(help: "L-BFGS runs of the polishing phase at most (one that stalls is followed by a short Adam run and another).")
+    var polishRounds = SDPCertifier().polishRounds
     @Option(help: "Extra Adam iterations when the dual estimate ends in [0, --extend-below).") var extendIterations = SDPCertifier().extensionIterations
     @Option(help: "See --extend-iterations.") var extendBelow = SDPCertifier().extendBelow
     @OptionGroup var data: DataOptions
@@ -89,6 +91,7 @@ struct BenchCertifyCommand: ParsableCommand {
                 iterations: budget, learningRate: learningRate, rank: rank, sweeps: sweeps, polishIterations: polishIterations)
             solver.polishSeconds = polishSeconds
             solver.polishSweeps = polishSweeps
+            solver.polishRounds = polishRounds
             solver.extensionIterations = extendIterations
             solver.extendBelow = extendBelow
             return ("sdp (\(budget) iterations)", solver)
