@@ -35,12 +35,19 @@ public enum TestPaths {
         return Bundle.main.bundleURL.deletingLastPathComponent()
     }
 
-    /// A fresh temporary folder for one test.
+    /// A fresh temporary folder for one test, inside one folder per test process that is removed
+    /// when the process exits.
     public static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sdpcert-tests-\(UUID().uuidString)")
+        let url = temporaryParent.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    /// `sdpcert-tests-<UUID>` in the system's temporary folder, removed at exit.
+    private static let temporaryParent: URL = {
+        atexit { try? FileManager.default.removeItem(at: TestPaths.temporaryParent) }
+        return FileManager.default.temporaryDirectory.appendingPathComponent("sdpcert-tests-\(UUID().uuidString)")
+    }()
 
     /// Decodes a JSON fixture.
     public static func json<T: Decodable>(_ type: T.Type, fixture relative: String) throws -> T {
