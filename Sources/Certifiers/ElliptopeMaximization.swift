@@ -153,14 +153,25 @@ struct ElliptopeMaximization {
             }
             if (moved / Double(n)).squareRoot() < tolerance { break }
         }
-        // value = Σ_i v_i · (g_i + S_ii v_i).
+        // value = ⟨S, VVᵀ⟩ = s₀₀|v₀|² + 2 Σ_i h_i v₀·v_i + Σ_i S_ii |v_i|² + 2 Σ_{k≥1} Σ_t σ_t v_t·(U_k V_{k−1})_t.
+        // The last sweep left U_k V_{k−1} in `product[k]` with the final V_{k−1} (layer k − 1 is
+        // updated before layer k), so no product is formed again.
+        if sweeps <= 0 {
+            for k in layers.indices where k >= 1 && !layers[k].isEmpty && !layers[k - 1].isEmpty {
+                try product[k].gemm(1, couplings[k - 1], blocks[k - 1], beta: 0)
+            }
+        }
         let g0 = try rowZero()
         var value = 0.0
-        for c in 0..<r { value += v0[c] * g0[c] + s.head[0] * v0[c] * v0[c] }
+        for c in 0..<r { value += 2 * v0[c] * g0[c] + s.head[0] * v0[c] * v0[c] }
         for (k, range) in layers.enumerated() where !range.isEmpty {
-            try offDiagonal(k)
+            let coupled = k >= 1 && !layers[k - 1].isEmpty
             for (t, i) in range.enumerated() {
-                for c in 0..<r { value += blocks[k][t, c] * (g[k][t, c] + s.diagonal[i] * blocks[k][t, c]) }
+                let twiceSigma = coupled ? 2 * s.rowScale[i] : 0
+                for c in 0..<r {
+                    let x = blocks[k][t, c]
+                    value += x * (s.diagonal[i] * x + twiceSigma * product[k][t, c])
+                }
             }
         }
         // Back to one factor.

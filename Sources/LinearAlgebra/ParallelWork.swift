@@ -8,13 +8,7 @@ import Foundation
 /// OpenBLAS's own threading on the small products of MLP training and PGD.
 /// - Complexity: `count` calls of `body`, concurrently.
 public func parallelResults<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
-    if count <= 1 { return try (0..<count).map(body) }
-    let box = ResultBox<T>(count)
-    DispatchQueue.concurrentPerform(iterations: count) { i in
-        let result = Result { try body(i) }
-        box.set(i, result)
-    }
-    return try box.values()
+    try parallelResults(count, threads: count, body)
 }
 
 /// Runs `count` independent pieces of work, at most `threads` at a time, and returns their
