@@ -13,12 +13,17 @@ final class CSDPCertifierTests: XCTestCase {
         for (c, net) in try FixtureCase.all() {
             let csdp = try CSDPCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
             let interval = try IntervalCertifier().certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
-            let fast = try SDPCertifier(iterations: 200).certify(network: net, center: c.center, label: c.label, epsilon: c.eps)
+            var solver = SDPCertifier()
+            solver.polishSeconds = 30
             XCTAssertEqual(csdp.status, "optimal", c.network)
             for (j, bound) in csdp.bounds {
                 XCTAssertLessThan(try XCTUnwrap(csdp.gaps?[j]), 1e-5, "\(c.network) ε=\(c.eps) target \(j): dual bound far from CSDP's primal")
                 XCTAssertLessThanOrEqual(bound, interval.bounds[j]! + 1e-7)
-                XCTAssertGreaterThanOrEqual(fast.bounds[j]!, bound - 1e-5 * max(1, abs(bound)), "first-order bound below the SDP optimum")
+                // The fast solver and CSDP agree to 1e-4 (the fast one never below).
+                let fast = try solver.certifyTarget(
+                    network: net, center: c.center, label: c.label, target: j, epsilon: c.eps, stopWhenCertified: false)
+                XCTAssertEqual(fast, bound, accuracy: 1e-4 * max(1, abs(bound)), "\(c.network) ε=\(c.eps) target \(j)")
+                XCTAssertGreaterThanOrEqual(fast, bound - 1e-5 * max(1, abs(bound)), "first-order bound below the SDP optimum")
             }
             for _ in 0..<200 {
                 let x = c.center.map { min(max($0 + (2 * rng.unitInterval() - 1) * c.eps, 0), 1) }
@@ -55,25 +60,28 @@ final class SDPReferenceTests: XCTestCase {
         }
     }
 
-    /// The fast solver approaches the interior-point optimum on the small fixtures: never below
-    /// it, and (measured: 3.4 %) within 5 % relative after 3000 Adam iterations and the L-BFGS polish — NOT
-    /// the 1e-4 the certifier issue asks for: where the dual function has kinks near the optimum,
-    /// the polish stops early and the subgradient phase converges slowly.
+    /// The fast solver as `certify` runs it (1000 Adam steps, then the augmented Lagrangian polish
+    /// these small problems get) reaches cvxpy + Clarabel's optimum to 1e-4 relative on every
+    /// fixture target, and is never below it (measured: worst 7e-6). With the L-BFGS polish
+    /// instead it stops up to 3 % above (a kink of the dual function).
     func testFastSolverAgreesWithTheReference() throws {
         var worst = 0.0
         for c in try FixtureCase.sdpCases() {
             let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
             for (key, reference) in try XCTUnwrap(c.sdp) {
                 let j = Int(key)!
-                let fast = try SDPCertifier(iterations: 3000, rank: 8, polishIterations: 300).certifyTarget(
+                var solver = SDPCertifier()
+                // Generous: the polish must not be cut short by a busy test machine.
+                solver.polishSeconds = 30
+                let fast = try solver.certifyTarget(
                     network: net, center: c.center, label: c.label, target: j, epsilon: c.eps, stopWhenCertified: false)
                 let scale = max(1, abs(reference))
                 worst = max(worst, (fast - reference) / scale)
+                XCTAssertEqual(fast, reference, accuracy: 1e-4 * scale, "\(c.network) target \(j)")
                 XCTAssertGreaterThanOrEqual(fast, reference - 1e-6 * scale, "\(c.network) target \(j)")
             }
         }
         print("fast SDP solver vs cvxpy: worst relative gap \(worst)")
-        XCTAssertLessThan(worst, 0.05)
     }
 
     /// Targets solved two at a time give exactly the bounds of one at a time (each target's

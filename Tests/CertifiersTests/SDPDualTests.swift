@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import Networks
 import TestSupport
@@ -76,12 +77,73 @@ final class SDPDualTests: XCTestCase {
             let dense = dual.denseMatrix(m, head: head)
             let layered = dual.layeredMatrix(m, head: head, couplings: dual.couplings())
             XCTAssertLessThanOrEqual(layered.dense().maxAbsDifference(dense), 1e-15 * max(1, dense.elements.map(abs).max() ?? 0), "\(c.network)")
+            // The layered product S V (the augmented Lagrangian's gradient) is the dense one.
+            var rng = SplitMix64(seed: UInt64(7 + n))
+            let v = try Matrix(rows: dense.rows, columns: 3, elements: (0..<(3 * dense.rows)).map { _ in 2 * rng.unitInterval() - 1 })
+            let product = try layered.multiplied(by: v), expected = try dense.multiplied(by: v)
+            XCTAssertLessThanOrEqual(product.maxAbsDifference(expected), 1e-12 * max(1, expected.elements.map(abs).max() ?? 0), "\(c.network)")
             var inner = ElliptopeMaximization()
             inner.rank = 8
             inner.sweeps = 20
             let a = try inner.solve(layered), b = try inner.solve(dense, layers: layered.couplings.layers)
             XCTAssertEqual(a.value, b.value, accuracy: 1e-9 * max(1, abs(b.value)), "\(c.network)")
             XCTAssertLessThanOrEqual(a.v.maxAbsDifference(b.v), 1e-9, "\(c.network)")
+        }
+    }
+
+    /// The augmented Lagrangian scales every ReLU constraint by its gradient: `constraintWeights`
+    /// is 1/‖A_t‖²_F for c_t(P̂) = ⟨A_t, P̂⟩ + c⁰_t, with A_t read off `SDPDual.subgradient`
+    /// (linear in P̂) at P̂ = 0, e_i e_iᵀ and (e_i + e_j)(e_i + e_j)ᵀ, without the entry P̂_00 (fixed).
+    func testConstraintWeightsAreInverseGradientNorms() throws {
+        var checked = 0
+        for (c, net) in try fixtureCases().prefix(4) {
+            let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
+            let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: (c.label + 1) % net.classCount)
+            let dual = SDPDual(problem: p), n = p.size
+            func residuals(_ columns: [Int]) throws -> [Double] {
+                var v = Matrix<Double>(rows: n + 1, columns: 1)
+                for i in columns { v[i, 0] = 1 }
+                return try dual.subgradient(factor: v)
+            }
+            let zero = try residuals([])
+            let diagonal = try (0...n).map { try residuals([$0]) }
+            var squares = [Double](repeating: 0, count: 3 * n)
+            for i in 0...n {
+                // P̂_00 = 1 is fixed: its coefficient is part of the constant, not of the gradient.
+                if i > 0 { for t in 0..<(3 * n) { squares[t] += pow(diagonal[i][t] - zero[t], 2) } }
+                for j in (i + 1)..<(n + 1) {
+                    let pair = try residuals([i, j])
+                    for t in 0..<(3 * n) {
+                        let aij = (pair[t] - diagonal[i][t] - diagonal[j][t] + zero[t]) / 2
+                        squares[t] += 2 * aij * aij
+                    }
+                }
+            }
+            let weights = SDPDualAugmentedLagrangian(problem: p).constraintWeights()
+            for t in 0..<(3 * n) where t % n >= p.alive[0].count && squares[t] > 0 {
+                XCTAssertEqual(weights[t] * squares[t], 1, accuracy: 1e-9, "\(c.network) constraint \(t)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 20)
+    }
+
+    /// The augmented Lagrangian alone, from θ = 0 (where d is the interval bound), reaches the
+    /// reference optimum of the SDP fixtures, and its primal factor ends nearly feasible with a
+    /// value just below the optimum (weak duality, up to that residual).
+    func testAugmentedLagrangianFromZeroReachesTheOptimum() throws {
+        for c in try FixtureCase.sdpCases().prefix(6) {
+            let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
+            let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
+            for (key, reference) in try XCTUnwrap(c.sdp) {
+                let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: Int(key)!)
+                let scale = max(1, abs(reference))
+                let result = try SDPDualAugmentedLagrangian(problem: p).solve(from: SDPMultipliers(size: p.size), factor: nil)
+                XCTAssertEqual(result.bound, reference, accuracy: 1e-4 * scale, "\(c.network) target \(key)")
+                XCTAssertGreaterThanOrEqual(result.bound, reference - 1e-6 * scale)
+                XCTAssertLessThan(result.residual, 1e-5, "\(c.network) target \(key)")
+                XCTAssertEqual(result.primal, reference, accuracy: 1e-3 * scale, "\(c.network) target \(key)")
+            }
         }
     }
 

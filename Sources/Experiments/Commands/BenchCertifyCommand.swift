@@ -41,6 +41,9 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "Mixing sweeps per evaluation of the polishing phase.") var polishSweeps = SDPCertifier().polishSweeps
     @Option(help: "L-BFGS runs of the polishing phase at most (one that stalls is followed by a short Adam run and another).")
     var polishRounds = SDPCertifier().polishRounds
+    @Option(help: "The fast solver's phase after Adam: lbfgs (L-BFGS on the dual function) or alm (augmented Lagrangian of the primal).")
+    var polish = SDPCertifier().polish
+    @Option(help: "Outer iterations of the alm polish.") var polishOuterIterations = SDPCertifier().polishOuterIterations
     @Option(help: "Extra Adam iterations when the dual estimate ends in [0, --extend-below).") var extendIterations = SDPCertifier().extensionIterations
     @Option(help: "See --extend-iterations.") var extendBelow = SDPCertifier().extendBelow
     @OptionGroup var data: DataOptions
@@ -92,6 +95,8 @@ struct BenchCertifyCommand: ParsableCommand {
             solver.polishSeconds = polishSeconds
             solver.polishSweeps = polishSweeps
             solver.polishRounds = polishRounds
+            solver.polish = polish
+            solver.polishOuterIterations = polishOuterIterations
             solver.extensionIterations = extendIterations
             solver.extendBelow = extendBelow
             return ("sdp (\(budget) iterations)", solver)
@@ -109,3 +114,5 @@ struct BenchCertifyCommand: ParsableCommand {
         }
     }
 }
+
+extension SDPCertifier.Polish: ExpressibleByArgument {}

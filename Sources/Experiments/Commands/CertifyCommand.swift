@@ -81,6 +81,8 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "Output: jsonl or table.") var format: Format = .jsonl
     @Option(help: "sdp: Adam iterations per target.") var sdpIterations: Int = SDPCertifier().iterations
     @Option(help: "sdp: L-BFGS polishing iterations per target (at most 3 s).") var sdpPolish: Int = SDPCertifier().polishIterations
+    @Option(help: "sdp: the phase after Adam: auto (alm up to \(SDPCertifier().almMaximumSize) variables, lbfgs above), lbfgs (L-BFGS on the dual function) or alm (augmented Lagrangian of the primal).")
+    var sdpPolishMethod: SDPCertifier.Polish = SDPCertifier().polish
     @Option(help: "sdp: initial Adam step size (times √|start bound|; then halved when the dual value rises, grown when it falls).") var sdpLearningRate: Double = SDPCertifier().learningRate
     @Option(help: "sdp: columns of the inner mixing solver's factor.") var sdpRank: Int = SDPCertifier().rank
     @Flag(help: "sdp: stop a point at its first uncertified target (hardest first); the rest report interval bounds.") var sdpFailFast = false
@@ -122,6 +124,7 @@ struct CertifyCommand: ParsableCommand {
             sdp.extensionIterations = sdpExtendIterations
             sdp.extendBelow = sdpExtendBelow
             sdp.targetThreads = targetThreads
+            sdp.polish = sdpPolishMethod
             let certificate = try method.certify(net, x.elements, label, eps, timeLimit: timeLimit, sdp: sdp, threads: targetThreads)
             if certificate.certified { certified += 1 }
             switch format {
