@@ -91,6 +91,32 @@ final class SDPDualTests: XCTestCase {
         }
     }
 
+    /// The batched subgradient (one `gemm` per layer) is the sum over the factor's columns of the
+    /// per-column derivative H (`SDPDual.bilinear`).
+    func testBatchedSubgradientIsTheSumOverColumns() throws {
+        for (n, (c, net)) in try fixtureCases().enumerated() {
+            let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
+            let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: (c.label + 1) % net.classCount)
+            let dual = SDPDual(problem: p), size = p.size
+            var rng = SplitMix64(seed: UInt64(40 + n))
+            let v = try Matrix(rows: size + 1, columns: 5, elements: (0..<(5 * (size + 1))).map { _ in 2 * rng.unitInterval() - 1 })
+            var expected = [Double](repeating: 0, count: 3 * size)
+            for col in 0..<v.columns {
+                let v0 = v[0, col]
+                let w = (0..<size).map { p.scale[$0] * v[$0 + 1, col] + v0 * p.center[$0] }
+                let h = try dual.bilinear(v0: v0, w: w)
+                for t in expected.indices { expected[t] += h[t] }
+            }
+            for k in 1..<max(p.layerCount, 1) {
+                for (t, i) in p.block(k).enumerated() { expected[size + i] -= p.biases[k - 1][t] }
+            }
+            let got = try dual.subgradient(factor: v)
+            for t in expected.indices {
+                XCTAssertEqual(got[t], expected[t], accuracy: 1e-12 * max(1, abs(expected[t])), "\(c.network) entry \(t)")
+            }
+        }
+    }
+
     /// The augmented Lagrangian scales every ReLU constraint by its gradient: `constraintWeights`
     /// is 1/‖A_t‖²_F for c_t(P̂) = ⟨A_t, P̂⟩ + c⁰_t, with A_t read off `SDPDual.subgradient`
     /// (linear in P̂) at P̂ = 0, e_i e_iᵀ and (e_i + e_j)(e_i + e_j)ᵀ, without the entry P̂_00 (fixed).
