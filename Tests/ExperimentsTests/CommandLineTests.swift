@@ -55,6 +55,29 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(object?["network"] as? String, "mnist_2_20")
     }
 
+    /// `evaluate --eps` counts the hidden ReLUs interval bounds leave unstable: none at ε = 0,
+    /// more at every larger ε (the boxes only grow), in text and JSON.
+    func testEvaluateCountsUnstableReLUs() throws {
+        var fractions: [Double] = []
+        for eps in ["0", "0.02", "0.1"] {
+            let r = try run(["evaluate", "--network", "networks/eran/mnist_2_20.h5", "--points", "20", "--eps", eps, "--format", "json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let fraction = try XCTUnwrap(object["unstable_fraction"] as? Double)
+            XCTAssertEqual((object["unstable_fraction_by_layer"] as? [Double])?.count, 1)
+            fractions.append(fraction)
+        }
+        XCTAssertEqual(fractions[0], 0)
+        XCTAssertGreaterThan(fractions[1], 0)
+        XCTAssertGreaterThan(fractions[2], fractions[1])
+        XCTAssertLessThanOrEqual(fractions[2], 1)
+        let text = try run(["evaluate", "--network", "networks/eran/mnist_2_20.h5", "--points", "5", "--eps", "0.1"])
+        XCTAssertTrue(text.stdout.contains("unstable      "), text.stdout)
+        let bad = try run(["evaluate", "--network", "networks/eran/mnist_2_20.h5", "--eps", "-1"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--eps"), bad.stderr)
+    }
+
     /// A corrupted HDF5 or IDX file: one line on stderr naming the file, exit status ≠ 0.
     func testCorruptFilesGiveOneLineErrors() throws {
         let dir = try TestPaths.temporaryDirectory()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Certifiers
 import Datasets
 import Foundation
 import LinearAlgebra
@@ -17,6 +18,7 @@ struct EvaluateCommand: ParsableCommand {
             Examples:
               experiments evaluate --network networks/eran/mnist_2_20.h5 --indices 0-999
               experiments evaluate --network mnist_2_20 --split verification --points 100 --seed 1
+              experiments evaluate --network LP-NN --points 100 --eps 0.1     # also unstable ReLUs at ε
             """)
 
     @Option(help: ArgumentHelp("A network file (.h5) or a network name from experiments.yaml.", valueName: "file|name"))
@@ -25,10 +27,17 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var points: PointOptions
     @OptionGroup var data: DataOptions
 
+    @Option(help: "Also count the hidden ReLUs that interval bounds (eq. 8) leave unstable (ℓ̂ < 0 < û) over the ε-ball of each point.")
+    var eps: Double?
+
     @Option(help: "Output format: text or json (one object).")
     var format: OutputFormat = .text
 
     enum OutputFormat: String, ExpressibleByArgument { case text, json }
+
+    func validate() throws {
+        if let eps, !(eps >= 0 && eps.isFinite) { throw ValidationError("--eps must be ≥ 0 and finite, got \(eps)") }
+    }
 
     func run() throws {
         let start = Date()
@@ -39,6 +48,15 @@ struct EvaluateCommand: ParsableCommand {
         guard !indices.isEmpty else { throw CommandError("no points selected") }
 
         let evaluation = try Evaluation(network: net, images: images, indices: indices)
+        var stability: ReLUStability? = nil
+        if let eps {
+            var count = ReLUStability(hiddenLayers: net.layers.count - 1)
+            for index in indices {
+                let x: Matrix<Double> = try images.inputs([index])
+                count.add(try IntervalBounds(network: net, center: x.elements, epsilon: eps))
+            }
+            stability = count
+        }
         let (correct, accuracy) = (evaluation.correct, evaluation.accuracy)
         let seconds = Date().timeIntervalSince(start)
         switch format {
@@ -47,13 +65,22 @@ struct EvaluateCommand: ParsableCommand {
             print("architecture  \(net.architecture)  input \(net.inputShape) in [\(net.inputLower), \(net.inputUpper)]")
             print("points        \(points.split.rawValue), \(indices.count) point\(indices.count == 1 ? "" : "s")")
             print("accuracy      \(String(format: "%.4f", accuracy))  (\(correct)/\(indices.count))")
+            if let stability, let eps {
+                let layers = stability.active.indices.map { String(format: "%.1f %%", 100 * stability.unstableFraction(layer: $0)) }
+                print("unstable      \(String(format: "%.1f %%", 100 * stability.unstableFraction)) of hidden ReLUs at ε = \(eps) (by layer: \(layers.joined(separator: ", ")))")
+            }
             print("seconds       \(String(format: "%.2f", seconds))")
         case .json:
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "network": net.name, "file": file, "architecture": net.architecture,
                 "split": points.split.rawValue, "points": indices.count, "correct": correct,
                 "accuracy": accuracy, "seconds": seconds,
             ]
+            if let stability, let eps {
+                object["eps"] = eps
+                object["unstable_fraction"] = stability.unstableFraction
+                object["unstable_fraction_by_layer"] = stability.active.indices.map { stability.unstableFraction(layer: $0) }
+            }
             let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))
         }
