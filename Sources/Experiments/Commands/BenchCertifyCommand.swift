@@ -37,7 +37,7 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "Columns of the fast solver's inner factor.") var rank = SDPCertifier().rank
     @Option(help: "Mixing sweeps of the inner solver per Adam step.") var sweeps = SDPCertifier().sweeps
     @Option(help: "L-BFGS polishing iterations of the fast solver after its Adam phase.") var polishIterations = SDPCertifier().polishIterations
-    @Option(help: "Seconds the polishing phase may take per target.") var polishSeconds = SDPCertifier().polishSeconds
+    @Option(help: "Seconds the polishing phase may take per target (default: no cap, only its iteration count).") var polishSeconds: Double?
     @Option(help: "Mixing sweeps per evaluation of the polishing phase.") var polishSweeps = SDPCertifier().polishSweeps
     @Option(help: "L-BFGS runs of the polishing phase at most (one that stalls is followed by a short Adam run and another).")
     var polishRounds = SDPCertifier().polishRounds

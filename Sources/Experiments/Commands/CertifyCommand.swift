@@ -80,7 +80,7 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "Seconds a solver may spend per target (lp).") var timeLimit: Double?
     @Option(help: "Output: jsonl or table.") var format: Format = .jsonl
     @Option(help: "sdp: Adam iterations per target.") var sdpIterations: Int = SDPCertifier().iterations
-    @Option(help: "sdp: L-BFGS polishing iterations per target (at most 3 s).") var sdpPolish: Int = SDPCertifier().polishIterations
+    @Option(help: "sdp: L-BFGS polishing iterations per target.") var sdpPolish: Int = SDPCertifier().polishIterations
     @Option(help: "sdp: the phase after Adam: auto (alm up to \(SDPCertifier().almMaximumSize) variables, lbfgs above), lbfgs (L-BFGS on the dual function) or alm (augmented Lagrangian of the primal).")
     var sdpPolishMethod: SDPCertifier.Polish = SDPCertifier().polish
     @Option(help: "sdp: initial Adam step size (times √|start bound|; then halved when the dual value rises, grown when it falls).") var sdpLearningRate: Double = SDPCertifier().learningRate
