@@ -28,8 +28,19 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var epochs: Int
     /// Minibatch size.
     public var batchSize: Int
-    /// Learning rate.
+    /// Learning rate (of the first epochs when `learningRateDecay` is set).
     public var learningRate: Double
+    /// A step decay: from epoch `epoch` (1-based) on the learning rate is `learningRate · factor`.
+    public struct LearningRateDecay: Codable, Equatable, Sendable {
+        public var epoch: Int
+        public var factor: Double
+        public init(epoch: Int, factor: Double) {
+            self.epoch = epoch
+            self.factor = factor
+        }
+    }
+    /// See `LearningRateDecay`; nil: a constant learning rate.
+    public var learningRateDecay: LearningRateDecay? = nil
     /// The optimiser.
     public var optimizer: OptimizerKind
     /// Seed of initialisation, shuffling and PGD starts.
@@ -88,6 +99,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         return epsilonStart + (epsilon - epsilonStart) * Double(epoch + 1) / Double(rampEpochs)
     }
 
+    /// The learning rate in `epoch` (0-based).
+    public func learningRate(atEpoch epoch: Int) -> Double {
+        guard let decay = learningRateDecay, epoch + 1 >= decay.epoch else { return learningRate }
+        return learningRate * decay.factor
+    }
+
     /// The architecture as `784-200-100-50-10` or `28x28-c16k4s2-c32k4s2-100-10` (`NetworkArchitecture`).
     public var architecture: String {
         (try? NetworkArchitecture(sizes: sizes, convolutions: convolutions))?.description
@@ -121,6 +138,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
             "kind=\(kind.rawValue)", "arch=\(architecture)", "epochs=\(epochs)", "batch=\(batchSize)",
             "lr=\(learningRate)", "optimizer=\(optimizer.summary)", "seed=\(seed)",
         ]
+        if let decay = learningRateDecay { parts.append("lr-decay=\(decay.factor)@epoch\(decay.epoch)") }
         switch kind {
         case .plain: break
         case .pgd:
@@ -153,6 +171,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         guard batchSize > 0 else { throw .invalidRecipe("batch must be positive, got \(batchSize)") }
         guard learningRate > 0, learningRate.isFinite else { throw .invalidRecipe("lr must be positive, got \(learningRate)") }
         guard epsilon >= 0, epsilon.isFinite else { throw .invalidRecipe("eps must be ≥ 0, got \(epsilon)") }
+        if let decay = learningRateDecay {
+            guard decay.factor > 0, decay.factor.isFinite else { throw .invalidRecipe("lr-decay must be positive, got \(decay.factor)") }
+            guard (1...epochs).contains(decay.epoch) else {
+                throw .invalidRecipe("lr-decay-epoch must lie in 1…\(epochs) (epochs), got \(decay.epoch)")
+            }
+        }
         if kind == .pgd {
             guard pgdSteps > 0, pgdStepSize > 0 else { throw .invalidRecipe("pgd-steps and pgd-step-size must be positive") }
             guard (0...1).contains(adversarialWeight) else {

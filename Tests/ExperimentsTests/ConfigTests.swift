@@ -82,8 +82,26 @@ final class ConfigTests: XCTestCase {
             ("recipes:\n  a: {kind: lp, arch: 784-10-10-10}\n", "f.yaml:2: recipes.a: invalid training recipe: lp training supports one hidden layer"),
             ("recipes:\n  a: {kind: pgd, optimiser: adam}\n", "f.yaml:2: recipes.a: unknown key 'optimiser'"),
             ("networks:\n  - {name: n, file: f.h5, recipe: b}\n", "f.yaml:2: networks[0].recipe 'b' is not defined under recipes"),
+            ("recipes:\n  a: {kind: pgd, lr-decay: 0.1}\n", "f.yaml:2: recipes.a.lr-decay needs lr-decay-epoch"),
+            ("recipes:\n  a: {kind: pgd, epochs: 10, lr-decay-epoch: 11}\n", "f.yaml:2: recipes.a: invalid training recipe: lr-decay-epoch must lie in 1…10"),
+            ("recipes:\n  a: {kind: pgd, lr-decay-epoch: 5, lr-decay: 0}\n", "f.yaml:2: recipes.a: invalid training recipe: lr-decay must be positive"),
         ]
         assertParseErrors(cases)
+    }
+
+    /// A step decay of the learning rate: `lr` before epoch `lr-decay-epoch` (1-based), `lr · lr-decay` from it.
+    func testLearningRateDecay() throws {
+        let config = try ExperimentsConfig.parse("recipes:\n  a: {kind: pgd, epochs: 40, lr: 0.002, lr-decay-epoch: 31, lr-decay: 0.5}\n", path: "f.yaml")
+        let recipe = try XCTUnwrap(config.recipes["a"])
+        XCTAssertEqual(recipe.learningRate(atEpoch: 0), 0.002)
+        XCTAssertEqual(recipe.learningRate(atEpoch: 29), 0.002)
+        XCTAssertEqual(recipe.learningRate(atEpoch: 30), 0.001)
+        XCTAssertEqual(recipe.learningRate(atEpoch: 39), 0.001)
+        XCTAssertTrue(recipe.summary.contains("lr-decay=0.5@epoch31"), recipe.summary)
+        let constant = try XCTUnwrap(try ExperimentsConfig.parse("recipes:\n  b: {kind: pgd}\n", path: "f.yaml").recipes["b"])
+        XCTAssertNil(constant.learningRateDecay)
+        XCTAssertEqual(constant.learningRate(atEpoch: 19), constant.learningRate)
+        XCTAssertFalse(constant.summary.contains("lr-decay"))
     }
 
     func testErrorsNameLineAndKey() {

@@ -42,6 +42,8 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Epochs.") var epochs: Int?
     @Option(help: "Learning rate.") var lr: Double?
+    @Option(help: "From this epoch (1-based) on, the learning rate is multiplied by --lr-decay.") var lrDecayEpoch: Int?
+    @Option(help: "Factor of the learning-rate step decay (with --lr-decay-epoch).") var lrDecay: Double = 0.1
     @Option(help: "Minibatch size.") var batch: Int?
     @Option(help: "Seed of initialisation, shuffling and PGD.") var seed: UInt64?
     @Option(help: "Training radius ε (pgd, lp, grad).") var eps: Double?
@@ -86,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         if let arch { try r.setArchitecture(arch) }
         if let epochs { r.epochs = epochs }
         if let lr { r.learningRate = lr }
+        if let lrDecayEpoch { r.learningRateDecay = .init(epoch: lrDecayEpoch, factor: lrDecay) }
         if let batch { r.batchSize = batch }
         if let seed { r.seed = seed }
         if let eps { r.epsilon = eps }

@@ -15,6 +15,7 @@ enum RecipeConfig {
     static let keys: Set<String> = [
         "kind", "arch", "epochs", "batch", "lr", "optimizer", "momentum", "seed", "eps", "eps-start",
         "ramp-epochs", "pgd-steps", "pgd-step-size", "adversarial-weight", "lambda", "dual-lr", "lanczos-steps",
+        "lr-decay-epoch", "lr-decay",
     ]
 
     static func parse(_ node: Node, name: String, reader: ConfigReader) throws(ConfigError) -> TrainingRecipe {
@@ -35,6 +36,13 @@ enum RecipeConfig {
         if let n = map["epochs"] { recipe.epochs = try reader.integer(n, key: "\(context).epochs") }
         if let n = map["batch"] { recipe.batchSize = try reader.integer(n, key: "\(context).batch") }
         if let n = map["lr"] { recipe.learningRate = try reader.number(n, key: "\(context).lr") }
+        if let n = map["lr-decay-epoch"] {
+            let epoch = try reader.integer(n, key: "\(context).lr-decay-epoch", minimum: 1)
+            let factor = try map["lr-decay"].map { n throws(ConfigError) in try reader.number(n, key: "\(context).lr-decay") } ?? 0.1
+            recipe.learningRateDecay = .init(epoch: epoch, factor: factor)
+        } else if let n = map["lr-decay"] {
+            throw reader.error(n, "\(context).lr-decay needs lr-decay-epoch (the epoch from which the rate is multiplied)")
+        }
         if let n = map["seed"] { recipe.seed = UInt64(try reader.integer(n, key: "\(context).seed", minimum: 0)) }
         if let n = map["eps"] { recipe.epsilon = try reader.number(n, key: "\(context).eps") }
         if let n = map["eps-start"] { recipe.epsilonStart = try reader.number(n, key: "\(context).eps-start") }
