@@ -107,32 +107,12 @@ struct ElliptopeMaximization {
                 try g[k].gemm(1, couplings[k], transposeA: true, scaled[k + 1], beta: 1)
             }
         }
-        /// Replaces a row by its maximiser given g; returns the squared change.
-        func update(_ row: inout [Double], _ gi: [Double], _ sii: Double, forceUnit: Bool) -> (change: Double, kappa: Double) {
-            var gnorm = 0.0
-            for c in 0..<r { gnorm += gi[c] * gi[c] }
-            gnorm = gnorm.squareRoot()
-            var change = 0.0
-            if forceUnit || sii >= 0 || gnorm >= -sii {
-                if gnorm > 0 {
-                    for c in 0..<r {
-                        let new = gi[c] / gnorm
-                        change += (new - row[c]) * (new - row[c])
-                        row[c] = new
-                    }
-                }
-                return (change, gnorm + sii)
-            }
-            for c in 0..<r {
-                let new = -gi[c] / sii
-                change += (new - row[c]) * (new - row[c])
-                row[c] = new
-            }
-            return (change, 0)
-        }
         for _ in 0..<sweeps {
             var moved = 0.0
-            let (change0, kappa0) = update(&v0, try rowZero(), s.head[0], forceUnit: true)
+            let g0 = try rowZero()
+            let (change0, kappa0) = v0.withUnsafeMutableBufferPointer { row in
+                g0.withUnsafeBufferPointer { Self.maximiseRow(row.baseAddress!, given: $0.baseAddress!, diagonal: s.head[0], width: r, onSphere: true) }
+            }
             moved += change0
             kappa[0] = kappa0
             for (k, range) in layers.enumerated() where !range.isEmpty {
@@ -143,30 +123,10 @@ struct ElliptopeMaximization {
                     blocks[k].elements.withUnsafeMutableBufferPointer { bp in
                         scaled[k].elements.withUnsafeMutableBufferPointer { sp in
                             for (t, i) in range.enumerated() {
-                                let base = t * r, sii = s.diagonal[i]
-                                var norm = 0.0
-                                for c in 0..<r { norm += gp[base + c] * gp[base + c] }
-                                norm = norm.squareRoot()
-                                var change = 0.0
-                                if sii >= 0 || norm >= -sii {
-                                    // On the sphere: v_i = g_i / |g_i|, κ_i = |g_i| + S_ii.
-                                    if norm > 0 {
-                                        for c in 0..<r {
-                                            let new = gp[base + c] / norm
-                                            change += (new - bp[base + c]) * (new - bp[base + c])
-                                            bp[base + c] = new
-                                        }
-                                    }
-                                    kappa[i] = norm + sii
-                                } else {
-                                    // Inside the ball: v_i = −g_i / S_ii, κ_i = 0.
-                                    for c in 0..<r {
-                                        let new = -gp[base + c] / sii
-                                        change += (new - bp[base + c]) * (new - bp[base + c])
-                                        bp[base + c] = new
-                                    }
-                                    kappa[i] = 0
-                                }
+                                let base = t * r
+                                let (change, ki) = Self.maximiseRow(
+                                    bp.baseAddress! + base, given: gp.baseAddress! + base, diagonal: s.diagonal[i], width: r, onSphere: false)
+                                kappa[i] = ki
                                 moved += change
                                 if k >= 1 {
                                     let sigma = s.rowScale[i]
@@ -204,5 +164,37 @@ struct ElliptopeMaximization {
             v.elements.replaceSubrange((range.lowerBound * r)..<(range.upperBound * r), with: blocks[k].elements)
         }
         return (kappa, value, v)
+    }
+
+    /// Replaces row v_i by its maximiser with the other rows fixed, given `g = Σ_{j≠i} S_ij v_j`
+    /// and `S_ii`: on the sphere `v_i = g/|g|` with `κ_i = |g| + S_ii` (always for row 0, and when
+    /// `S_ii ≥ 0` or `|g| ≥ −S_ii`), else inside the ball `v_i = −g/S_ii` with `κ_i = 0`.
+    /// Returns the squared change of the row and κ_i.
+    ///
+    /// - Complexity: O(width).
+    @inline(__always)
+    static func maximiseRow(
+        _ row: UnsafeMutablePointer<Double>, given g: UnsafePointer<Double>, diagonal sii: Double, width r: Int, onSphere: Bool
+    ) -> (change: Double, kappa: Double) {
+        var norm = 0.0
+        for c in 0..<r { norm += g[c] * g[c] }
+        norm = norm.squareRoot()
+        var change = 0.0
+        if onSphere || sii >= 0 || norm >= -sii {
+            if norm > 0 {
+                for c in 0..<r {
+                    let new = g[c] / norm
+                    change += (new - row[c]) * (new - row[c])
+                    row[c] = new
+                }
+            }
+            return (change, norm + sii)
+        }
+        for c in 0..<r {
+            let new = -g[c] / sii
+            change += (new - row[c]) * (new - row[c])
+            row[c] = new
+        }
+        return (change, 0)
     }
 }

@@ -1,36 +1,14 @@
 import LinearAlgebra
 
 extension SDPDual {
-    /// `H(v0, w) = ∂/∂(a, b, e, d) of [v0 gᵀw + wᵀQw]`, flat as [a, b, e, d]: the derivative of
-    /// the uncentred Lagrangian's quadratic form at one column (v0, w) of the lifted factor.
-    ///
-    /// - Complexity: one pass through the weights.
-    func bilinear(v0: Double, w: [Double]) throws -> [Double] {
-        let p = problem, n = p.size
-        var ga = [Double](repeating: 0, count: n), gb = ga, ge = ga, gd = ga
-        for i in 0..<n {
-            ga[i] = v0 * w[i]
-            gb[i] = v0 * w[i]
-            ge[i] = w[i] * w[i]
-            gd[i] = v0 * (p.lower[i] + p.upper[i]) * w[i] - w[i] * w[i]
-        }
-        for k in 1..<max(p.layerCount, 1) {
-            let down = try p.weights[k - 1].apply(Array(w[p.block(k - 1)]))
-            let bias = p.biases[k - 1]
-            for (t, i) in p.block(k).enumerated() {
-                gb[i] -= v0 * down[t]
-                ge[i] -= v0 * bias[t] * w[i] + w[i] * down[t]
-            }
-        }
-        return ga + gb + ge + gd
-    }
-
     /// A subgradient of the dual function d at the multipliers whose inner maximiser is
     /// `P̂ = V̂V̂ᵀ` (V̂ over [constant; centred x]), over (a, b, e):
     ///
     /// ```
     /// ∂d/∂θ = ∂const/∂θ + Σ_c H(v̂_0c, r ⊙ v̂_c + v̂_0c m)
     /// ```
+    /// with H(v0, w) the derivative of the uncentred Lagrangian's quadratic form `v0 gᵀw + wᵀQw`
+    /// at one column of the lifted factor,
     /// computed for all columns at once: with `Ω = diag(r) V̂_{1:} + m v̂_0ᵀ` and `D_k = W_k Ω_{k−1}`,
     /// `∂_a = Ω v̂_0`, `∂_b = Ω v̂_0 − D v̂_0 − bias`, `∂_e = rowsum(Ω ⊙ Ω) − bias ⊙ Ω v̂_0 − rowsum(Ω ⊙ D)`.
     ///

@@ -124,8 +124,9 @@ struct SDPDualAugmentedLagrangian {
             }
             return m
         }
-        /// −Φ and its gradient over Y.
-        func objective(_ y: [Double]) throws -> (value: Double, gradient: [Double], primal: Double) {
+        /// −Φ and its gradient over Y, with what the outer step needs: the primal value f(P̂), the
+        /// residuals c(P̂) (0 where there is no constraint) and the factor V.
+        func objective(_ y: [Double]) throws -> (value: Double, gradient: [Double], primal: Double, c: [Double], v: Matrix<Double>) {
             let (v, norms) = factorOf(y)
             var c = try dual.subgradient(factor: v)
             for t in c.indices where !isConstrained(t) { c[t] = 0 }
@@ -155,12 +156,11 @@ struct SDPDualAugmentedLagrangian {
                 for c in 0..<k { gradient[i * width + c] = -(2 * g[i, c] - radial * v[i, c]) * scale }
                 if i > 0 { gradient[i * width + k] = radial * (y[i * width + k] * scale) * scale }
             }
-            return (-(primal + penaltyTerms), gradient, primal)
+            return (-(primal + penaltyTerms), gradient, primal, c, v)
         }
 
-        let residualOf: ([Double]) throws -> Double = { y in
-            let (v, _) = factorOf(y)
-            let c = try dual.subgradient(factor: v)
+        /// The size of the constraint violation (scaled, complementarity-aware) for residuals c.
+        func residualOf(_ c: [Double]) -> Double {
             var total = 0.0
             for i in inputs..<n {
                 let ra = min(c[i], theta.a[i] / (sigma * weight[i])), rb = min(c[n + i], theta.b[i] / (sigma * weight[n + i]))
@@ -169,7 +169,7 @@ struct SDPDualAugmentedLagrangian {
             }
             return total.squareRoot()
         }
-        var residual = try residualOf(y), primal = -Double.infinity, outer = 0
+        var residual = residualOf(try objective(y).c), primal = -Double.infinity, outer = 0
         let lbfgs = LBFGS(memory: 10, maxIterations: innerIterations, gradientTolerance: 1e-10)
         while outer < outerIterations {
             if let deadline, Date() >= deadline { break }
@@ -177,21 +177,19 @@ struct SDPDualAugmentedLagrangian {
             var timedOut = false
             _ = try lbfgs.minimize(&y) { y in
                 if let deadline, Date() >= deadline { timedOut = true }
-                let (value, gradient, _) = try objective(y)
-                return timedOut ? (0, [Double](repeating: 0, count: y.count)) : (value, gradient)
+                let e = try objective(y)
+                return timedOut ? (0, [Double](repeating: 0, count: y.count)) : (e.value, e.gradient)
             }
-            let (v, _) = factorOf(y)
-            var c = try dual.subgradient(factor: v)
-            for t in c.indices where !isConstrained(t) { c[t] = 0 }
-            primal = try objective(y).primal
-            let newResidual = try residualOf(y)
-            theta = updated(c)
+            let end = try objective(y)
+            primal = end.primal
+            let newResidual = residualOf(end.c)
+            theta = updated(end.c)
             // Rows renormalised (L-BFGS lets their norms drift; the function does not see them).
             for i in 0..<rows {
                 let norm = (0..<(i == 0 ? k : width)).reduce(0.0) { $0 + y[i * width + $1] * y[i * width + $1] }.squareRoot()
                 if norm > 0 { for c in 0..<width { y[i * width + c] /= norm } }
             }
-            factor = v
+            factor = end.v
             _ = try check(theta)
             if newResidual > 0.25 * residual, sigma < maxPenalty { sigma *= growth }
             residual = newResidual

@@ -91,8 +91,33 @@ final class SDPDualTests: XCTestCase {
         }
     }
 
+    /// `H(v0, w) = ∂/∂(a, b, e, d) of [v0 gᵀw + wᵀQw]`, flat as [a, b, e, d]: the derivative of
+    /// the uncentred Lagrangian's quadratic form at one column (v0, w) of the lifted factor.
+    ///
+    /// - Complexity: one pass through the weights.
+    func bilinear(_ p: SDPProblem, v0: Double, w: [Double]) throws -> [Double] {
+        let n = p.size
+        var ga = [Double](repeating: 0, count: n), gb = ga, ge = ga, gd = ga
+        for i in 0..<n {
+            ga[i] = v0 * w[i]
+            gb[i] = v0 * w[i]
+            ge[i] = w[i] * w[i]
+            gd[i] = v0 * (p.lower[i] + p.upper[i]) * w[i] - w[i] * w[i]
+        }
+        for k in 1..<max(p.layerCount, 1) {
+            let down = try p.weights[k - 1].apply(Array(w[p.block(k - 1)]))
+            let bias = p.biases[k - 1]
+            for (t, i) in p.block(k).enumerated() {
+                gb[i] -= v0 * down[t]
+                ge[i] -= v0 * bias[t] * w[i] + w[i] * down[t]
+            }
+        }
+        return ga + gb + ge + gd
+    }
+
+
     /// The batched subgradient (one `gemm` per layer) is the sum over the factor's columns of the
-    /// per-column derivative H (`SDPDual.bilinear`).
+    /// per-column derivative H (`bilinear` below, written out term by term).
     func testBatchedSubgradientIsTheSumOverColumns() throws {
         for (n, (c, net)) in try fixtureCases().enumerated() {
             let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
@@ -104,7 +129,7 @@ final class SDPDualTests: XCTestCase {
             for col in 0..<v.columns {
                 let v0 = v[0, col]
                 let w = (0..<size).map { p.scale[$0] * v[$0 + 1, col] + v0 * p.center[$0] }
-                let h = try dual.bilinear(v0: v0, w: w)
+                let h = try bilinear(p, v0: v0, w: w)
                 for t in expected.indices { expected[t] += h[t] }
             }
             for k in 1..<max(p.layerCount, 1) {
