@@ -441,10 +441,4 @@ private func symmetrize(_ h: inout Matrix<Double>) {
     }
 }
 
-private func dot(_ a: [Double], _ b: [Double]) -> Double {
-    var sum = 0.0
-    for i in a.indices { sum += a[i] * b[i] }
-    return sum
-}
-
 private func norm(_ a: [Double]) -> Double { dot(a, a).squareRoot() }

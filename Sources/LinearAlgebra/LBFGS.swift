@@ -121,10 +121,4 @@ public struct LBFGS: Sendable {
         }
         return Report(value: value, iterations: iteration, evaluations: evaluations, gradientNorm: gnorm)
     }
-
-    private func dot(_ a: [Double], _ b: [Double]) -> Double {
-        var s = 0.0
-        for i in a.indices { s += a[i] * b[i] }
-        return s
-    }
 }

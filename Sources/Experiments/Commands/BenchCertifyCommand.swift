@@ -41,9 +41,10 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "Mixing sweeps per evaluation of the polishing phase.") var polishSweeps = SDPCertifier().polishSweeps
     @Option(help: "L-BFGS runs of the polishing phase at most (one that stalls is followed by a short Adam run and another).")
     var polishRounds = SDPCertifier().polishRounds
-    @Option(help: "The fast solver's phase after Adam: lbfgs (L-BFGS on the dual function) or alm (augmented Lagrangian of the primal).")
+    @Option(help: "The fast solver's phase after Adam: auto (alm up to \(SDPCertifier().almMaximumSize) variables, bundle above), lbfgs, alm or bundle (see certify --help).")
     var polish = SDPCertifier().polish
     @Option(help: "Outer iterations of the alm polish.") var polishOuterIterations = SDPCertifier().polishOuterIterations
+    @Option(help: "Mixing solves of the bundle polish at most.") var bundleEvaluations = SDPCertifier().bundleEvaluations
     @Option(help: "Extra Adam iterations when the dual estimate ends in [0, --extend-below).") var extendIterations = SDPCertifier().extensionIterations
     @Option(help: "See --extend-iterations.") var extendBelow = SDPCertifier().extendBelow
     @OptionGroup var data: DataOptions
@@ -97,6 +98,7 @@ struct BenchCertifyCommand: ParsableCommand {
             solver.polishRounds = polishRounds
             solver.polish = polish
             solver.polishOuterIterations = polishOuterIterations
+            solver.bundleEvaluations = bundleEvaluations
             solver.extensionIterations = extendIterations
             solver.extendBelow = extendBelow
             return ("sdp (\(budget) iterations)", solver)

@@ -81,7 +81,7 @@ struct CertifyCommand: ParsableCommand {
     @Option(help: "Output: jsonl or table.") var format: Format = .jsonl
     @Option(help: "sdp: Adam iterations per target.") var sdpIterations: Int = SDPCertifier().iterations
     @Option(help: "sdp: L-BFGS polishing iterations per target.") var sdpPolish: Int = SDPCertifier().polishIterations
-    @Option(help: "sdp: the phase after Adam: auto (alm up to \(SDPCertifier().almMaximumSize) variables, lbfgs above), lbfgs (L-BFGS on the dual function) or alm (augmented Lagrangian of the primal).")
+    @Option(help: "sdp: the phase after Adam: auto (alm up to \(SDPCertifier().almMaximumSize) variables, bundle above), lbfgs (L-BFGS on the dual function), alm (augmented Lagrangian of the primal) or bundle (proximal bundle method on the dual function).")
     var sdpPolishMethod: SDPCertifier.Polish = SDPCertifier().polish
     @Option(help: "sdp: initial Adam step size (times √|start bound|; then halved when the dual value rises, grown when it falls).") var sdpLearningRate: Double = SDPCertifier().learningRate
     @Option(help: "sdp: columns of the inner mixing solver's factor.") var sdpRank: Int = SDPCertifier().rank

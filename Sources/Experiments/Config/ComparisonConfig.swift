@@ -15,8 +15,8 @@ import Yams
 ///     seed: 0
 ///     methods: [pgd, sdp, lp, grad]
 ///     attack: {steps: 40, step-size: 0.025, restarts: 10}
-///     sdp: {iterations: 1000, learning-rate: 0.001, rank: 8, polish-iterations: 200, time-limit: 600, fail-fast: true,
-///           extend-iterations: 2000, extend-below: 2}
+///     sdp: {iterations: 1000, learning-rate: 0.001, rank: 8, polish-method: auto, polish-iterations: 200,
+///           bundle-evaluations: 300, time-limit: 600, fail-fast: true, extend-iterations: 2000, extend-below: 2}
 ///     lp: {time-limit: 60}
 /// ```
 public struct ComparisonConfig: Equatable, Sendable {
@@ -47,8 +47,12 @@ public struct ComparisonConfig: Equatable, Sendable {
         public var iterations = SDPCertifier().iterations
         public var learningRate = SDPCertifier().learningRate
         public var rank = SDPCertifier().rank
-        /// L-BFGS iterations after the Adam phase.
+        /// L-BFGS iterations after the Adam phase (polish method lbfgs).
         public var polishIterations = SDPCertifier().polishIterations
+        /// The phase after Adam (`SDPCertifier.Polish`: auto, lbfgs, alm, bundle).
+        public var polish = SDPCertifier().polish
+        /// Mixing solves of the bundle polish.
+        public var bundleEvaluations = SDPCertifier().bundleEvaluations
         /// Seconds per point (nil: none).
         public var timeLimit: Double? = 600
         /// Stop a point at its first uncertified target (Table 1 needs only certified or not).
@@ -99,10 +103,21 @@ public struct ComparisonConfig: Equatable, Sendable {
         }
         if let n = map["sdp"] {
             let m = try reader.mapping(
-                n, context: "\(context).sdp", allowed: ["iterations", "learning-rate", "rank", "polish-iterations", "time-limit", "fail-fast", "extend-iterations", "extend-below"])
+                n, context: "\(context).sdp", allowed: [
+                    "iterations", "learning-rate", "rank", "polish-method", "polish-iterations", "bundle-evaluations", "time-limit", "fail-fast",
+                    "extend-iterations", "extend-below",
+                ])
             if let v = m["iterations"] { c.sdp.iterations = try reader.integer(v, key: "\(context).sdp.iterations") }
             if let v = m["learning-rate"] { c.sdp.learningRate = try reader.positive(v, key: "\(context).sdp.learning-rate") }
             if let v = m["polish-iterations"] { c.sdp.polishIterations = try reader.integer(v, key: "\(context).sdp.polish-iterations", minimum: 0) }
+            if let v = m["polish-method"] {
+                let text = try reader.string(v, key: "polish-method", context: "\(context).sdp", in: n)
+                guard let polish = SDPCertifier.Polish(rawValue: text) else {
+                    throw reader.error(v, "\(context).sdp.polish-method must be one of \(SDPCertifier.Polish.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+                }
+                c.sdp.polish = polish
+            }
+            if let v = m["bundle-evaluations"] { c.sdp.bundleEvaluations = try reader.integer(v, key: "\(context).sdp.bundle-evaluations", minimum: 1) }
             if let v = m["rank"] { c.sdp.rank = try reader.integer(v, key: "\(context).sdp.rank", minimum: 2) }
             if let v = m["time-limit"] { c.sdp.timeLimit = try reader.positive(v, key: "\(context).sdp.time-limit") }
             if let v = m["fail-fast"] { c.sdp.failFast = try reader.boolean(v, key: "\(context).sdp.fail-fast") }

@@ -47,7 +47,10 @@ struct ComparisonRunner {
     /// SDP-cert's options without the extension phase.
     var sdpBaseOptions: String {
         let s = config.sdp
-        return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),polish=\(s.polishIterations),time=\(s.timeLimit.map { "\($0)" } ?? "none")\(s.failFast ? ",fail-fast" : "")"
+        // Rows made before the polish method was an option were all polished by L-BFGS: that
+        // method keeps their key.
+        let method = s.polish == .lbfgs ? "" : ",polish-method=\(s.polish.rawValue),bundle=\(s.bundleEvaluations)"
+        return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),polish=\(s.polishIterations)\(method),time=\(s.timeLimit.map { "\($0)" } ?? "none")\(s.failFast ? ",fail-fast" : "")"
     }
 
     func key(_ subject: Subject, _ method: ComparisonMethod) -> ResultKey {
@@ -193,6 +196,8 @@ struct ComparisonRunner {
                 polishIterations: s.polishIterations, failFast: s.failFast)
             solver.extensionIterations = s.extensionIterations
             solver.extendBelow = s.extendBelow
+            solver.polish = s.polish
+            solver.bundleEvaluations = s.bundleEvaluations
             let configured = solver
             return { try configured.certify(network: $0, center: $1, label: $2, epsilon: eps) }
         case .sdpAblation:
