@@ -72,6 +72,9 @@ struct SDPDualBundle {
             x[2 * hidden + t] = start.e[inputs + t] / scale[2 * hidden + t]
         }
         var timedOut = false
+        // The evaluated point of lowest value and its factor (the centre, or a null step just
+        // below it): its factor warm-starts the final inner solves.
+        var lowest: (value: Double, x: [Double], factor: Matrix<Double>?) = (.infinity, x, nil)
         let f: ([Double]) throws -> (value: Double, gradient: [Double]) = { x in
             if let deadline, Date() >= deadline { timedOut = true }
             // Past the deadline: a non-finite value ends the method at its current centre.
@@ -81,22 +84,30 @@ struct SDPDualBundle {
             let result = try inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
             factor = result.v
             inner.sweeps = sweeps
+            let value = centred.constant + result.value
+            if value < lowest.value { lowest = (value, x, result.v) }
             let g = try dual.subgradient(factor: result.v)
             var gradient = Array(g[inputs..<n] + g[(n + inputs)..<(2 * n)] + g[(2 * n + inputs)..<(3 * n)])
             for j in gradient.indices { gradient[j] *= scale[j] }
-            return (centred.constant + result.value, gradient)
+            return (value, gradient)
         }
         let lower = [Double](repeating: 0, count: 2 * hidden) + [Double](repeating: -.infinity, count: hidden)
         var bundle = ProximalBundle(lowerBounds: lower, maxEvaluations: evaluations, tolerance: tolerance)
         bundle.maxCuts = cuts
         let report = try bundle.minimize(&x, f)
-        // κ at the centre, the inner problem solved to convergence.
-        var m = multipliers(x)
-        let centred = try dual.centred(m)
-        inner.sweeps = 300
-        inner.tolerance = 1e-9
-        let result = try inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
-        m.kappa = result.kappa
-        return (try dual.soundBound(m), m, report)
+        // Sound bounds at the centre and at the lowest point evaluated, their inner problems
+        // solved to convergence from the lowest point's factor.
+        inner.sweeps = 1000
+        inner.tolerance = 1e-10
+        var best = (bound: Double.infinity, multipliers: multipliers(x))
+        for candidate in lowest.x == x ? [x] : [x, lowest.x] {
+            var m = multipliers(candidate)
+            let centred = try dual.centred(m)
+            let result = try inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: lowest.factor ?? factor)
+            m.kappa = result.kappa
+            let bound = try dual.soundBound(m)
+            if bound < best.bound { best = (bound, m) }
+        }
+        return (best.bound, best.multipliers, report)
     }
 }

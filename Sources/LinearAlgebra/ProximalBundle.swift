@@ -75,6 +75,9 @@ public struct ProximalBundle: Sendable {
         let minimumWeight = u * 1e-6, maximumWeight = u * 1e8
         var serious = 0
         var predicted = Double.infinity
+        // Times the weight was lowered at a small predicted decrease (each costs no evaluation).
+        var relaxations = 0
+        let maxRelaxations = 50
         while evaluations < maxEvaluations {
             // The subproblem through its dual over the simplex of cut weights.
             let trial = subproblem(centre: x, alphas: alphas, gradients: gradients, weights: &weights, u: u)
@@ -85,7 +88,22 @@ public struct ProximalBundle: Sendable {
                 model = max(model, value)
             }
             predicted = centreValue - model
-            if !(predicted > tolerance * max(1, abs(centreValue))) { break }
+            let threshold = tolerance * max(1, abs(centreValue))
+            if !(predicted > threshold) {
+                // A small predicted decrease proves near-optimality only together with a small
+                // aggregate subgradient u(x̂ − x_trial) (f ≥ f(x̂) − decrease − ‖ĝ‖‖y − x̂‖); a
+                // large weight u can make the first small while the second is not: then lower u.
+                var step2 = 0.0, centre2 = 0.0
+                for i in 0..<n {
+                    step2 += (x[i] - trial[i]) * (x[i] - trial[i])
+                    centre2 += x[i] * x[i]
+                }
+                let slope = u * step2.squareRoot() * max(1, centre2.squareRoot())
+                if slope <= threshold || u <= minimumWeight || relaxations >= maxRelaxations { break }
+                u = max(u * 0.1, minimumWeight)
+                relaxations += 1
+                continue
+            }
             let (value, gradient) = try f(trial)
             evaluations += 1
             guard value.isFinite else { break }

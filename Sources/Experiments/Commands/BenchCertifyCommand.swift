@@ -13,18 +13,22 @@ struct BenchCertifyCommand: ParsableCommand {
         discussion: """
             Prints, for one test point and one target, CSDP's bound and seconds and the fast \
             solver's bound and seconds at several iteration budgets, with the LP and interval bounds \
-            for reference. Default: mnist_2_20, test image 1, ε = 0.02, the runner-up class (target 0 \
-            there; one CSDP solve takes about 100 s on 2 cores). With --ipm the structured interior \
-            point solves the same target, a reference on networks too large for CSDP (PGD-NN: about \
-            300 s for 100 iterations).
+            for reference. Default: mnist_2_20, test image 1, ε = 0.02, the runner-up class (target 6 \
+            there; one CSDP solve takes about 100 s). With --ipm the structured interior point solves \
+            the same target, a reference on networks too large for CSDP (PGD-NN: about 300 s for 100 \
+            iterations). With --indices several points run in turn, followed by a summary: the largest \
+            gap to the reference and the smallest speed-up per budget.
 
             Examples:
               experiments bench-certify --network mnist_2_20 --index 1 --target 0 --eps 0.02
               experiments bench-certify --network PGD-NN --index 0 --eps 0.1 --skip-csdp --ipm --budgets 1000
+              experiments bench-certify --indices 0,1,2,3,4,5,6,7,8,9 --budgets 1000
             """)
 
     @Option(help: "A network file or a network name from experiments.yaml.") var network = "mnist_2_20"
     @Option(help: "Test image index.") var index = 1
+    @Option(help: ArgumentHelp("Several test image indices, comma-separated (instead of --index), then a summary.", valueName: "list"))
+    var indices: String?
     @Option(help: "Target class (≠ label); default: the runner-up class of the clean point (the target fail-fast tries first).")
     var target: Int?
     @Option(help: "Radius ε.") var eps = 0.02
@@ -49,11 +53,57 @@ struct BenchCertifyCommand: ParsableCommand {
     @Option(help: "See --extend-iterations.") var extendBelow = SDPCertifier().extendBelow
     @OptionGroup var data: DataOptions
 
+    /// One budget's result on one point.
+    struct Measurement {
+        var index: Int, target: Int, budget: Int
+        var bound: Double, seconds: Double
+        var reference: (bound: Double, seconds: Double)?
+    }
+
+    func validate() throws {
+        if let indices, parsedIndices(indices) == nil {
+            throw ValidationError("--indices must be comma-separated non-negative integers, got '\(indices)'")
+        }
+        if indices != nil, target != nil { throw ValidationError("--target applies to one point (--index), not to --indices") }
+    }
+
+    private func parsedIndices(_ text: String) -> [Int]? {
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return parts.map { $0! }
+    }
+
     func run() throws {
         BLASThreads.count = 1
         let (net, _) = try loadNetwork(network, configPath: data.config)
         let variant = try MNISTVariant(inputShape: net.inputShape, networkName: net.name)
         let images = try variant.images(MNIST(directory: try data.mnistDirectory()), split: .test)
+        let points = indices.flatMap(parsedIndices) ?? [index]
+        var measurements: [Measurement] = []
+        for (n, point) in points.enumerated() {
+            if n > 0 { print("") }
+            measurements += try bench(net, images: images, index: point)
+        }
+        guard points.count > 1 else { return }
+        print("\nsummary over \(points.count) points (\(net.name), ε = \(eps)):")
+        print("image target   reference    seconds  budget        bound    seconds        gap  speed-up")
+        for m in measurements {
+            var line = String(format: "%5d %6d", m.index, m.target)
+            line += m.reference.map { String(format: " %11.5f %10.1f", $0.bound, $0.seconds) } ?? "           -          -"
+            line += String(format: " %-7d %11.5f %10.2f", m.budget, m.bound, m.seconds)
+            if let r = m.reference { line += String(format: " %10.2e %8.0f×", m.bound - r.bound, r.seconds / m.seconds) }
+            print(line)
+        }
+        for budget in Set(measurements.map(\.budget)).sorted() {
+            let rows = measurements.filter { $0.budget == budget && $0.reference != nil }
+            guard let worst = rows.map({ $0.bound - $0.reference!.bound }).max(),
+                  let slowest = rows.map({ $0.reference!.seconds / $0.seconds }).min() else { continue }
+            print(String(format: "budget %d: largest gap to the reference %.2e, smallest speed-up %.0f×", budget, worst, slowest))
+        }
+    }
+
+    /// The bench of one point; returns a measurement per budget.
+    private func bench(_ net: ReLUNetwork<Double>, images: ImageSet, index: Int) throws -> [Measurement] {
         guard (0..<images.count).contains(index) else { throw CommandError("--index \(index) outside the test split") }
         let x: Matrix<Double> = try images.inputs([index])
         let label = images.labels[index]
@@ -103,6 +153,7 @@ struct BenchCertifyCommand: ParsableCommand {
             solver.extendBelow = extendBelow
             return ("sdp (\(budget) iterations)", solver)
         }
+        var measurements: [Measurement] = []
         for (name, solver) in runs {
             let start = Date()
             let bound = try solver
@@ -113,7 +164,10 @@ struct BenchCertifyCommand: ParsableCommand {
                 line += String(format: "   gap to the interior point %.4f, %.1f× faster", bound - reference.bound, reference.seconds / seconds)
             }
             print(line)
+            measurements.append(Measurement(
+                index: index, target: target, budget: solver.iterations, bound: bound, seconds: seconds, reference: reference))
         }
+        return measurements
     }
 }
 
