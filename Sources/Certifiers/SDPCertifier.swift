@@ -89,6 +89,8 @@ public struct SDPCertifier: Sendable {
     /// Adam phase. On PGD-NN (ε 0.1) d is far from converged after 300 (image 0, runner-up:
     /// 2.274, and 2.193 after 1000), at 2 s per target.
     public var bundleEvaluations = 300
+    /// Mixing sweeps per evaluation of the bundle polish (`SDPDualBundle.sweeps`).
+    public var bundleSweeps = 5
 
     public init(
         iterations: Int = 1000, timeLimit: Double? = nil, learningRate: Double = 0.001, rank: Int = 8, sweeps: Int = 3,
@@ -179,7 +181,7 @@ public struct SDPCertifier: Sendable {
             var bundle = SDPDualBundle(problem: problem)
             bundle.evaluations = bundleEvaluations
             bundle.rank = rank
-            bundle.sweeps = polishSweeps
+            bundle.sweeps = bundleSweeps
             bundle.deadline = polishDeadline
             let polished = try bundle.solve(from: multipliers)
             bound = min(bound, polished.bound)

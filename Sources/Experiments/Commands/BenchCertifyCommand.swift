@@ -49,6 +49,7 @@ struct BenchCertifyCommand: ParsableCommand {
     var polish = SDPCertifier().polish
     @Option(help: "Outer iterations of the alm polish.") var polishOuterIterations = SDPCertifier().polishOuterIterations
     @Option(help: "Mixing solves of the bundle polish at most.") var bundleEvaluations = SDPCertifier().bundleEvaluations
+    @Option(help: "Mixing sweeps per evaluation of the bundle polish.") var bundleSweeps = SDPCertifier().bundleSweeps
     @Option(help: "Extra Adam iterations when the dual estimate ends in [0, --extend-below).") var extendIterations = SDPCertifier().extensionIterations
     @Option(help: "See --extend-iterations.") var extendBelow = SDPCertifier().extendBelow
     @OptionGroup var data: DataOptions
@@ -149,6 +150,7 @@ struct BenchCertifyCommand: ParsableCommand {
             solver.polish = polish
             solver.polishOuterIterations = polishOuterIterations
             solver.bundleEvaluations = bundleEvaluations
+            solver.bundleSweeps = bundleSweeps
             solver.extensionIterations = extendIterations
             solver.extendBelow = extendBelow
             return ("sdp (\(budget) iterations)", solver)
