@@ -2,6 +2,8 @@
 # The certifier bench of the certifier issue, in one run:
 #   (a) mnist_2_20 (784-20-10), test image 1, ε = 0.02, target 0: the fast `sdp` solver at several
 #       iteration budgets against CSDP (`sdp-csdp`, the interior-point optimum) and cvxpy + SCS;
+#       then the runner-up targets of the first A_POINTS test images (default 10; CSDP ~100-200 s
+#       each), with the largest gap and the smallest speed-up;
 #   (b) PGD-NN (784-200-100-50-10), ε = 0.1: seconds per point for all 9 targets, `sdp` and `lp`,
 #       over the first POINTS test images (default 5).
 #
@@ -14,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCS_TIMEOUT="${SCS_TIMEOUT:-1800}"
 POINTS="${POINTS:-5}"
+A_POINTS="${A_POINTS:-10}"
 
 VENV=.venv-sdp
 if [ ! -x "$VENV/bin/python" ]; then
@@ -32,6 +35,10 @@ if scs=$(timeout "$SCS_TIMEOUT" "$VENV/bin/python" scripts/bench_sdp_scs.py netw
 else
   echo "cvxpy + SCS: no answer within $SCS_TIMEOUT s ($(( $(date +%s) - start )) s spent)"
 fi
+
+echo
+echo "## (a) mnist_2_20, eps 0.02, runner-up targets of test images 0..$((A_POINTS - 1))"
+"$BIN" bench-certify --network mnist_2_20 --eps 0.02 --budgets 100,1000 --indices "$(seq -s, 0 $((A_POINTS - 1)))"
 
 echo
 echo "## (b) PGD-NN, eps 0.1, test images 0..$((POINTS - 1)), all 9 targets per point"
