@@ -70,7 +70,8 @@ public struct ProximalBundle: Sendable {
         for i in 0..<n where x[i] > lowerBounds[i] || g0[i] < 0 { g0Norm2 += g0[i] * g0[i] }
         // The first step predicts a decrease of 1 % of max(1, |f|) and moves x by at most 1 % of
         // its norm (a start near the minimum, e.g. after a first-order method, needs short steps).
-        let xNorm = dot(x.map { $0.isFinite ? $0 : 0 }, x.map { $0.isFinite ? $0 : 0 }).squareRoot()
+        let finite = x.map { $0.isFinite ? $0 : 0 }
+        let xNorm = dot(finite, finite).squareRoot()
         var u = initialWeight ?? max(g0Norm2 / (0.02 * max(1, abs(centreValue))), xNorm > 0 ? g0Norm2.squareRoot() / (0.01 * xNorm) : 0, 1e-12)
         let minimumWeight = u * 1e-6, maximumWeight = u * 1e8
         var serious = 0
@@ -123,8 +124,9 @@ public struct ProximalBundle: Sendable {
                 // The model predicted the decrease well: longer steps.
                 if drop >= 0.5 * predicted { u = max(u * 0.5, minimumWeight) }
             } else {
-                // Null step: the cut refines the model; a cut far above the model at the trial
-                // means the step was too long.
+                // Null step: the cut refines the model. If the new cut is nearly exact at the
+                // centre too (its value there within half the predicted decrease of f(x̂)), f
+                // rises steeply between them: the step was too long.
                 if alpha > centreValue - 0.5 * predicted { u = min(u * 1.5, maximumWeight) }
             }
             alphas.append(alpha)
