@@ -32,6 +32,7 @@ struct SDPDualMixing {
     var extendBelow = -Double.infinity
 
     /// Minimises d from `start`; returns the best sound bound, its multipliers and why it stopped.
+    /// `extended`: the run went on past `baseIterations` (its estimate was close to certifying).
     ///
     /// Sound bounds (`SDPDual.soundBound`, a dense factorisation each) are computed only at the
     /// start, where the running estimate of d is negative (at most every `checkEvery / 5`
@@ -41,7 +42,7 @@ struct SDPDualMixing {
     /// - Complexity: per iteration one dense (N+1)² matrix, `sweeps` mixing sweeps
     ///   (O(nnz · rank) each) and `rank` passes through the weights; per check, one or two dense
     ///   Cholesky factorisations of size N + 1 (an eigen-decomposition when they fail).
-    func solve(from start: SDPMultipliers) throws -> (bound: Double, multipliers: SDPMultipliers, stop: String) {
+    func solve(from start: SDPMultipliers) throws -> (bound: Double, multipliers: SDPMultipliers, stop: String, extended: Bool) {
         let p = problem, n = p.size
         let dual = SDPDual(problem: p)
         var m = start
@@ -60,6 +61,7 @@ struct SDPDualMixing {
         var scale = 1.0, decay = 1.0
         var windowSum = 0.0, windowCount = 0, previousMean = Double.infinity
         var stop = "iterations"
+        var extended = false
         func check(_ candidate: SDPMultipliers) throws {
             let bound = try dual.soundBound(candidate)
             if bound < best {
@@ -98,7 +100,10 @@ struct SDPDualMixing {
                 }
             }
             if iteration == iterations { break }
-            if let base = baseIterations, iteration == base, bestEstimate >= extendBelow { break }
+            if let base = baseIterations, iteration == base {
+                if bestEstimate >= extendBelow { break }
+                extended = true
+            }
             windowSum += value
             windowCount += 1
             if windowCount == window {
@@ -128,6 +133,6 @@ struct SDPDualMixing {
             try check(candidate)
             if best < 0 { stop = "certified" }
         }
-        return (best, bestMultipliers, stop)
+        return (best, bestMultipliers, stop, extended)
     }
 }

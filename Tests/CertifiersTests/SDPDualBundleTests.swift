@@ -84,4 +84,22 @@ final class SDPDualBundleTests: XCTestCase {
         }
         print("bundle polish vs CSDP on dense-1: worst relative gap \(worst)")
     }
+
+    /// The Adam phase reports whether it went past its base budget (which gives the target the
+    /// L-BFGS + bundle polish): only when its estimate of d at the base budget is below
+    /// `extendBelow`, and then it runs the whole budget.
+    func testExtensionIsReported() throws {
+        let c = try XCTUnwrap(FixtureCase.sdpCases().first)
+        let net = try ReLUNetwork<Double>.read(from: TestPaths.fixture(c.network))
+        let bounds = try IntervalBounds(network: net, center: c.center, epsilon: c.eps)
+        let p = SDPProblem(network: net, bounds: bounds, label: c.label, target: (c.label + 1) % net.classCount)
+        for (below, expected) in [(Double.infinity, true), (-Double.infinity, false)] {
+            var adam = SDPDualMixing(problem: p)
+            adam.iterations = 60
+            adam.baseIterations = 20
+            adam.extendBelow = below
+            adam.stopWhenCertified = false
+            XCTAssertEqual(try adam.solve(from: SDPMultipliers(size: p.size)).extended, expected, "extendBelow \(below)")
+        }
+    }
 }

@@ -49,7 +49,7 @@ struct ComparisonRunner {
         let s = config.sdp
         // Rows made before the polish method was an option were all polished by L-BFGS: that
         // method keeps their key.
-        let method = s.polish == .lbfgs ? "" : ",polish-method=\(s.polish.rawValue),bundle=\(s.bundleEvaluations)x\(SDPCertifier().bundleSweeps)"
+        let method = s.polish == .lbfgs ? "" : ",polish-method=\(s.polish.rawValue),bundle=\(s.bundleEvaluations)x\(SDPCertifier().bundleSweeps),extended=lbfgs+bundle"
         return "solver=mixing,iterations=\(s.iterations),lr=\(s.learningRate),rank=\(s.rank),polish=\(s.polishIterations)\(method),time=\(s.timeLimit.map { "\($0)" } ?? "none")\(s.failFast ? ",fail-fast" : "")"
     }
 
