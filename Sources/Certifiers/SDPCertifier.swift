@@ -33,14 +33,15 @@ public struct SDPCertifier: Sendable {
     public var sweeps: Int
     /// A sound bound is computed every this many iterations (and at the end).
     public var checkEvery: Int
-    /// L-BFGS iterations of the polishing phase after the Adam phase (0: none).
+    /// L-BFGS iterations of the polishing phase after the Adam phase (polish `lbfgs`, and extended
+    /// targets before the bundle); 0: no polishing phase at all, whatever `polish` says.
     public var polishIterations: Int
     /// Seconds the polishing phase may take per target; nil (default): no cap, only its iteration
     /// counts, so that bounds do not depend on the machine's load. Measured on PGD-NN (test image 0,
     /// runner-up target): the 200 L-BFGS iterations take 3.9 s idle (a 3 s cap ended at 2.29589
     /// instead of 2.28708).
     public var polishSeconds: Double? = nil
-    /// Mixing sweeps per evaluation of the polishing phase.
+    /// Mixing sweeps per evaluation of the L-BFGS polish (the bundle has `bundleSweeps`).
     public var polishSweeps = 20
     /// L-BFGS runs of the polishing phase at most: one that stalls early (a kink of d) is followed
     /// by `restartIterations` Adam steps and another run, while `polishSeconds` last. Measured
