@@ -44,7 +44,7 @@ final class ConfigTests: XCTestCase {
             networks:
               - {name: a, file: a.h5}
             experiments:
-              table1: {eps: 0.05, points: 7, methods: [lp, pgd], attack: {restarts: 3}, sdp: {iterations: 9, fail-fast: false, extend-iterations: 0}}
+              table1: {eps: 0.05, points: 7, methods: [lp, pgd], attack: {restarts: 3}, sdp: {iterations: 9, fail-fast: false, extend-iterations: 0, polish-method: bundle, bundle-evaluations: 50}}
             """
         let c = try ExperimentsConfig.parse(text, path: "f.yaml").table1
         XCTAssertEqual(c.eps, 0.05)
@@ -55,10 +55,15 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.sdp.iterations, 9)
         XCTAssertFalse(c.sdp.failFast)
         XCTAssertEqual(c.sdp.extensionIterations, 0)
+        XCTAssertEqual(c.sdp.polish, .bundle)
+        XCTAssertEqual(c.sdp.bundleEvaluations, 50)
+        // The repository's table1 keeps the L-BFGS rows of the committed store.
+        XCTAssertEqual(repo.table1.sdp.polish, .lbfgs)
         let defaults = try ExperimentsConfig.parse("experiments:\n  table1: {}\n", path: "f.yaml").table1.sdp
         XCTAssertTrue(defaults.failFast)
         XCTAssertEqual(defaults.extensionIterations, 2000)
         XCTAssertEqual(defaults.extendBelow, 2)
+        XCTAssertEqual(defaults.polish, .automatic)
         XCTAssertNil(c.networks)
         let bad: [(String, String)] = [
             ("experiments:\n  table1: {eps: -1}\n", "f.yaml:2: experiments.table1.eps must be ≥ 0"),
@@ -66,6 +71,7 @@ final class ConfigTests: XCTestCase {
             ("experiments:\n  table1:\n    sdp: {iterashuns: 3}\n", "f.yaml:3: experiments.table1.sdp: unknown key 'iterashuns'"),
             ("experiments:\n  table1:\n    sdp: {fail-fast: maybe}\n", "f.yaml:3: experiments.table1.sdp.fail-fast must be true or false"),
             ("experiments:\n  table1:\n    sdp: {extend-below: 0}\n", "f.yaml:3: experiments.table1.sdp.extend-below must be positive"),
+            ("experiments:\n  table1:\n    sdp: {polish-method: newton}\n", "f.yaml:3: experiments.table1.sdp.polish-method must be one of auto, lbfgs, alm, bundle, got 'newton'"),
             ("experiments:\n  table1: {networks: [nope]}\n", "f.yaml:2: experiments.table1.networks: 'nope' is not a network of this file"),
             ("experiments:\n  tabel1: {}\n", "f.yaml:2: experiments: unknown key 'tabel1'"),
         ]
