@@ -186,12 +186,7 @@ public struct SDPCertifier: Sendable {
             // −0.301 (−0.156; −0.450). Not for the others: on mnist_2_20 the chain takes 0.7–1.3 s
             // instead of 0.4–0.7 s for the same bounds.
             if result.extended {
-                var first = SDPDualLBFGS(problem: problem)
-                first.iterations = polishIterations
-                first.rank = rank
-                first.sweeps = polishSweeps
-                first.deadline = polishDeadline
-                let polished = try first.solve(from: multipliers)
+                let polished = try lbfgsPolish(problem, from: multipliers, deadline: polishDeadline)
                 bound = min(bound, polished.bound)
                 multipliers = polished.multipliers
                 if stopWhenCertified && bound < 0 { return (bound, "certified") }
@@ -206,12 +201,7 @@ public struct SDPCertifier: Sendable {
             return (bound, bound < 0 ? "certified" : "iterations")
         }
         for round in 0..<polishRounds {
-            var polish = SDPDualLBFGS(problem: problem)
-            polish.iterations = polishIterations
-            polish.rank = rank
-            polish.sweeps = polishSweeps
-            polish.deadline = polishDeadline
-            let polished = try polish.solve(from: multipliers)
+            let polished = try lbfgsPolish(problem, from: multipliers, deadline: polishDeadline)
             let gain = bound - polished.bound
             bound = min(bound, polished.bound)
             multipliers = polished.multipliers
@@ -232,5 +222,17 @@ public struct SDPCertifier: Sendable {
             if stopWhenCertified && bound < 0 { break }
         }
         return (bound, bound < 0 ? "certified" : "iterations")
+    }
+
+    /// One L-BFGS run on d (`SDPDualLBFGS`) with this certifier's polish settings.
+    private func lbfgsPolish(
+        _ problem: SDPProblem, from start: SDPMultipliers, deadline: Date?
+    ) throws -> (bound: Double, multipliers: SDPMultipliers, stalled: Bool) {
+        var polish = SDPDualLBFGS(problem: problem)
+        polish.iterations = polishIterations
+        polish.rank = rank
+        polish.sweeps = polishSweeps
+        polish.deadline = deadline
+        return try polish.solve(from: start)
     }
 }
