@@ -196,6 +196,7 @@ public struct SDPCertifier: Sendable {
             bundle.rank = rank
             bundle.sweeps = bundleSweeps
             bundle.deadline = polishDeadline
+            bundle.stopWhenCertified = stopWhenCertified
             let polished = try bundle.solve(from: multipliers)
             bound = min(bound, polished.bound)
             return (bound, bound < 0 ? "certified" : "iterations")

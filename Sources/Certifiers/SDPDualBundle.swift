@@ -30,6 +30,12 @@ struct SDPDualBundle {
     /// Relative predicted decrease at which the method stops.
     var tolerance = 1e-7
     var deadline: Date?
+    /// Stop as soon as an evaluated point has a negative sound bound (the target is certified).
+    /// The check (a converged inner solve and `SDPDual.soundBound`) runs only where the mixing
+    /// estimate, which never exceeds d, is negative: at the first such point and then at most
+    /// every `certificationCheckEvery` evaluations.
+    var stopWhenCertified = false
+    var certificationCheckEvery = 10
 
     /// Polishes from `start` (its d are ignored); returns the sound bound at the final centre and
     /// what the bundle method did.
@@ -72,20 +78,35 @@ struct SDPDualBundle {
             x[2 * hidden + t] = start.e[inputs + t] / scale[2 * hidden + t]
         }
         var timedOut = false
+        // A negative sound bound found during the iteration (stopWhenCertified).
+        var certified: (bound: Double, multipliers: SDPMultipliers)? = nil
+        var evaluated = 0, lastCheck = Int.min / 2
+        var checker = ElliptopeMaximization()
+        checker.rank = inner.rank
+        checker.sweeps = 1000
+        checker.tolerance = 1e-10
         // The evaluated point of lowest value and its factor (the centre, or a null step just
         // below it): its factor warm-starts the final inner solves.
         var lowest: (value: Double, x: [Double], factor: Matrix<Double>?) = (.infinity, x, nil)
         let f: ([Double]) throws -> (value: Double, gradient: [Double]) = { x in
             if let deadline, Date() >= deadline { timedOut = true }
             // Past the deadline: a non-finite value ends the method at its current centre.
-            if timedOut { return (.nan, x) }
-            let m = multipliers(x)
+            if timedOut || certified != nil { return (.nan, x) }
+            evaluated += 1
+            var m = multipliers(x)
             let centred = try dual.centred(m)
             let result = try inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
             factor = result.v
             inner.sweeps = sweeps
             let value = centred.constant + result.value
             if value < lowest.value { lowest = (value, x, result.v) }
+            if stopWhenCertified, value < 0, evaluated - lastCheck >= certificationCheckEvery {
+                lastCheck = evaluated
+                let converged = try checker.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: result.v)
+                m.kappa = converged.kappa
+                let bound = try dual.soundBound(m)
+                if bound < 0 { certified = (bound, m) }
+            }
             let g = try dual.subgradient(factor: result.v)
             var gradient = Array(g[inputs..<n] + g[(n + inputs)..<(2 * n)] + g[(2 * n + inputs)..<(3 * n)])
             for j in gradient.indices { gradient[j] *= scale[j] }
@@ -95,6 +116,7 @@ struct SDPDualBundle {
         var bundle = ProximalBundle(lowerBounds: lower, maxEvaluations: evaluations, tolerance: tolerance)
         bundle.maxCuts = cuts
         let report = try bundle.minimize(&x, f)
+        if let certified { return (certified.bound, certified.multipliers, report) }
         // Sound bounds at the centre and at the lowest point evaluated, their inner problems
         // solved to convergence from the lowest point's factor.
         inner.sweeps = 1000
