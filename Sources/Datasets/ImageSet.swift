@@ -42,10 +42,16 @@ public struct ImageSet: Equatable, Sendable {
     public func inputs<Scalar: BLASScalar>(_ indices: [Int], as _: Scalar.Type = Scalar.self) throws(DatasetError) -> Matrix<Scalar> {
         let n = pixelCount
         var m = Matrix<Scalar>(rows: indices.count, columns: n)
-        for (r, i) in indices.enumerated() {
-            guard i >= 0, i < count else { throw DatasetError.inconsistent("index \(i) is outside 0..<\(count)") }
-            let base = i * n
-            for p in 0..<n { m.elements[r * n + p] = Scalar(pixels[base + p]) / 255 }
+        if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+            throw DatasetError.inconsistent("index \(bad) is outside 0..<\(count)")
+        }
+        m.elements.withUnsafeMutableBufferPointer { out in
+            pixels.withUnsafeBufferPointer { source in
+                for (r, i) in indices.enumerated() {
+                    let row = out.baseAddress! + r * n, image = source.baseAddress! + i * n
+                    for p in 0..<n { row[p] = Scalar(image[p]) / 255 }
+                }
+            }
         }
         return m
     }

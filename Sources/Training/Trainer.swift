@@ -131,7 +131,7 @@ public struct Trainer {
             }
             lossSum += step.loss
             errors += step.errors
-            try network.updateParameters { optimizer.update(&$0, gradients: step.gradients, lr: recipe.learningRate(atEpoch: epoch)) }
+            try network.updateParameters { optimizer.update(&$0, gradients: step.gradients, lr: recipe.learningRate(atEpoch: epoch), threads: workers) }
             if progressInterval > 0, Date().timeIntervalSince(lastReport) >= progressInterval {
                 lastReport = Date()
                 let elapsed = lastReport.timeIntervalSince(epochStart)
@@ -166,24 +166,31 @@ public struct Trainer {
         }
         let recipe = self.recipe
         let d = inputs.columns
-        let parts = try parallelResults(chunks.count) { c in
+        var parts = try parallelResults(chunks.count) { c in
             let rows = chunks[c]
             let x = try Matrix(rows: rows.count, columns: d, elements: Array(inputs.elements[(rows.lowerBound * d)..<(rows.upperBound * d)]))
             return try Self.minibatchStep(
                 recipe: recipe, network: network, inputs: x, labels: Array(labels[rows]), epsilon: epsilon,
                 streamIndex: streamIndex &* 64 &+ UInt64(c))
         }
+        // Σ_c share_c · gradient_c, accumulated into the first part's arrays (the same sums as
+        // from zero: 0 + x is exact).
         var loss = 0.0, errors = 0
-        var gradients = parts[0].gradients.map { [Float](repeating: 0, count: $0.count) }
+        var gradients = parts[0].gradients
+        parts[0].gradients = []  // the only reference left: scaling it in place does not copy
         for (c, part) in parts.enumerated() {
             let share = Double(chunks[c].count) / Double(inputs.rows)
             loss += share * part.loss
             errors += part.errors
+            let w = Float(share)
             for t in gradients.indices {
-                let w = Float(share)
-                part.gradients[t].withUnsafeBufferPointer { src in
-                    gradients[t].withUnsafeMutableBufferPointer { dst in
-                        for i in 0..<dst.count { dst[i] += w * src[i] }
+                gradients[t].withUnsafeMutableBufferPointer { dst in
+                    if c == 0 {
+                        for i in 0..<dst.count { dst[i] = w * dst[i] }
+                    } else {
+                        part.gradients[t].withUnsafeBufferPointer { src in
+                            for i in 0..<dst.count { dst[i] += w * src[i] }
+                        }
                     }
                 }
             }

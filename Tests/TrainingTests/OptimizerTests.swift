@@ -1,3 +1,4 @@
+import LinearAlgebra
 import XCTest
 @testable import Training
 
@@ -22,6 +23,32 @@ final class OptimizerTests: XCTestCase {
         ] {
             let p = minimise(kind, lr: lr, steps: 2000)
             for (a, b) in zip(p, [1.0, -2, 3]) { XCTAssertEqual(a, b, accuracy: 1e-4, "\(kind)") }
+        }
+    }
+
+    /// Adam splits large tensors across threads; every element's arithmetic is the same, so the
+    /// parameters and moments after several steps are bitwise those of one thread (sizes chosen so
+    /// that the split leaves a remainder and a tail shorter than the SIMD width).
+    func testThreadedAdamEqualsOneThread() {
+        let sizes = [100_003, 40_001, 7]
+        var rng = SplitMix64(seed: 5)
+        let start = sizes.map { n in (0..<n).map { _ in Float(rng.unitInterval() - 0.5) } }
+        var results: [(parameters: [[Float]], first: [[Float]], second: [[Float]])] = []
+        for threads in [1, 2, 3] {
+            var p = start
+            var state = OptimizerState<Float>(kind: .defaultAdam, sizes: sizes)
+            var gradientRNG = SplitMix64(seed: 9)
+            for _ in 0..<3 {
+                let g = sizes.map { n in (0..<n).map { _ in Float(gradientRNG.unitInterval() - 0.5) } }
+                state.update(&p, gradients: g, lr: 1e-3, threads: threads)
+            }
+            results.append((p, state.first, state.second))
+        }
+        XCTAssertNotEqual(results[0].parameters, start)
+        for r in results.dropFirst() {
+            XCTAssertEqual(r.parameters, results[0].parameters)
+            XCTAssertEqual(r.first, results[0].first)
+            XCTAssertEqual(r.second, results[0].second)
         }
     }
 
