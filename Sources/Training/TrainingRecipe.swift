@@ -47,9 +47,9 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Training radius ε (pgd, lp).
     public var epsilon: Double
-    /// lp: ε grows linearly from `epsilonStart` to `epsilon` over `rampEpochs` epochs.
+    /// pgd, lp, grad: ε grows linearly from `epsilonStart` to `epsilon` over `rampEpochs` epochs.
     public var epsilonStart: Double
-    /// lp: length of the ε ramp in epochs (0 = no ramp).
+    /// pgd, lp, grad: length of the ε ramp in epochs (0 = no ramp; pgd's default).
     public var rampEpochs: Int
     /// pgd: attack steps per minibatch.
     public var pgdSteps: Int
@@ -95,7 +95,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
 
     /// The training radius in `epoch` (0-based): the lp / grad ramp, else `epsilon`.
     public func epsilon(atEpoch epoch: Int) -> Double {
-        guard kind == .lp || kind == .grad, rampEpochs > 0, epoch < rampEpochs else { return epsilon }
+        guard kind != .plain, rampEpochs > 0, epoch < rampEpochs else { return epsilon }
         return epsilonStart + (epsilon - epsilonStart) * Double(epoch + 1) / Double(rampEpochs)
     }
 
@@ -143,6 +143,7 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
         case .plain: break
         case .pgd:
             parts += ["eps=\(epsilon)", "pgd-steps=\(pgdSteps)", "pgd-step-size=\(pgdStepSize)", "adversarial-weight=\(adversarialWeight)"]
+            if rampEpochs > 0 { parts += ["eps-start=\(epsilonStart)", "ramp-epochs=\(rampEpochs)"] }
         case .lp:
             parts += ["eps=\(epsilon)", "eps-start=\(epsilonStart)", "ramp-epochs=\(rampEpochs)"]
         case .grad:

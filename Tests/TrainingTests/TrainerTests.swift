@@ -115,6 +115,15 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(TrainingRecipe.defaults(for: .lp).epsilon(atEpoch: 0), 0.019, accuracy: 1e-12)
         XCTAssertEqual(TrainingRecipe.defaults(for: .lp).epsilon(atEpoch: 9), 0.1, accuracy: 1e-12)
         XCTAssertEqual(TrainingRecipe.defaults(for: .lp).epsilon(atEpoch: 15), 0.1)
+        // PGD training has no ramp by default; a stated one is applied and recorded.
+        var pgd = TrainingRecipe.defaults(for: .pgd)
+        XCTAssertEqual(pgd.epsilon(atEpoch: 0), 0.3)
+        XCTAssertFalse(pgd.summary.contains("ramp"))
+        pgd.epsilonStart = 0.1
+        pgd.rampEpochs = 4
+        XCTAssertEqual(pgd.epsilon(atEpoch: 0), 0.15, accuracy: 1e-12)
+        XCTAssertEqual(pgd.epsilon(atEpoch: 3), 0.3, accuracy: 1e-12)
+        XCTAssertTrue(pgd.summary.contains("ramp-epochs=4"))
     }
 }
 
