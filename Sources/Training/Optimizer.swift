@@ -1,4 +1,3 @@
-import Dispatch
 import LinearAlgebra
 
 /// A first-order optimiser and its settings.
@@ -48,13 +47,12 @@ public struct OptimizerState<Scalar: BLASScalar>: Sendable {
         self.second = second
     }
 
-    /// Applies one update with learning rate `lr` to `parameters` given their `gradients`;
-    /// Adam splits large tensors across `threads` (the result is the same for any count).
+    /// Applies one update with learning rate `lr` to `parameters` given their `gradients`.
     ///
     /// - Complexity: O(number of parameters).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func update(_ parameters: inout [[Scalar]], gradients: [[Scalar]], lr: Double, threads: Int = 1) {
+    public mutating func update(_ parameters: inout [[Scalar]], gradients: [[Scalar]], lr: Double) {
         precondition(parameters.count == first.count && gradients.count == first.count, "tensor count changed")
         step += 1
         switch kind {
@@ -76,81 +74,46 @@ public struct OptimizerState<Scalar: BLASScalar>: Sendable {
             // lr/c₁ · m / (√v/√c₂ + ε) = lr_t · m / (√v + ε√c₂) with lr_t = lr √c₂ / c₁.
             let c1 = 1 - Double.pow(beta1, Double(step))
             let c2 = 1 - Double.pow(beta2, Double(step))
-            let constants = AdamConstants(
-                b1: Scalar(beta1), b2: Scalar(beta2), rate: Scalar(lr * c2.squareRoot() / c1), eps: Scalar(epsilon * c2.squareRoot()))
+            let b1 = Scalar(beta1), b2 = Scalar(beta2)
+            let a1 = 1 - b1, a2 = 1 - b2
+            let rate = Scalar(lr * c2.squareRoot() / c1)
+            let eps = Scalar(epsilon * c2.squareRoot())
             for t in parameters.indices {
                 let count = parameters[t].count
                 parameters[t].withUnsafeMutableBufferPointer { pb in
                     first[t].withUnsafeMutableBufferPointer { mb in
                         second[t].withUnsafeMutableBufferPointer { vb in
                             gradients[t].withUnsafeBufferPointer { gb in
-                                let buffers = AdamBuffers(p: pb.baseAddress!, m: mb.baseAddress!, v: vb.baseAddress!, g: gb.baseAddress!)
-                                // The update is memory-bound: large tensors are split across threads
-                                // (each element's arithmetic is the same, so the result does not
-                                // depend on the split).
-                                // Threads take whole SIMD blocks; the last count % 8 elements are
-                                // done here, as by one thread (measured: done inside a worker,
-                                // their rounding could differ in the last bit).
-                                let parts = threads > 1 && count >= 1 << 15 ? threads : 1
-                                if parts == 1 {
-                                    buffers.apply(0..<count, constants)
-                                } else {
-                                    let blocks = count - count % 8
-                                    let chunk = (blocks / parts + 7) / 8 * 8
-                                    DispatchQueue.concurrentPerform(iterations: parts) { c in
-                                        buffers.apply(min(c * chunk, blocks)..<min((c + 1) * chunk, blocks), constants)
-                                    }
-                                    buffers.apply(blocks..<count, constants)
+                                let p = pb.baseAddress!, m = mb.baseAddress!, v = vb.baseAddress!, g = gb.baseAddress!
+                                // Eight lanes at a time (the loop below does not vectorise by itself).
+                                typealias V = SIMD8<Scalar>
+                                let lanes = count - count % 8
+                                let (vb1, va1, vb2, va2) = (V(repeating: b1), V(repeating: a1), V(repeating: b2), V(repeating: a2))
+                                let (vrate, veps) = (V(repeating: rate), V(repeating: eps))
+                                var i = 0
+                                while i < lanes {
+                                    let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                                    let mi = vb1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + va1 * gi
+                                    let vi = vb2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + va2 * gi * gi
+                                    let pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self) - vrate * mi / (vi.squareRoot() + veps)
+                                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+                                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+                                    UnsafeMutableRawPointer(p + i).storeBytes(of: pi, as: V.self)
+                                    i += 8
+                                }
+                                for i in lanes..<count {
+                                    let gi = g[i]
+                                    let mi = b1 * m[i] + a1 * gi
+                                    let vi = b2 * v[i] + a2 * gi * gi
+                                    m[i] = mi
+                                    v[i] = vi
+                                    p[i] -= rate * mi / (vi.squareRoot() + eps)
                                 }
                             }
                         }
                     }
                 }
             }
-        }
-    }
-}
-
-/// Adam's per-step constants (bias corrections folded into the rate and ε).
-private struct AdamConstants<Scalar: BLASScalar>: Sendable {
-    let b1: Scalar, b2: Scalar, rate: Scalar, eps: Scalar
-}
-
-/// One tensor's parameter, moment and gradient storage for a (possibly threaded) Adam update;
-/// threads get disjoint ranges.
-private struct AdamBuffers<Scalar: BLASScalar>: @unchecked Sendable {
-    let p: UnsafeMutablePointer<Scalar>, m: UnsafeMutablePointer<Scalar>, v: UnsafeMutablePointer<Scalar>
-    let g: UnsafePointer<Scalar>
-
-    /// `m ← β₁ m + (1−β₁) g;  v ← β₂ v + (1−β₂) g²;  p ← p − rate · m / (√v + ε)` over `range`
-    /// (whose lower bound is a multiple of 8).
-    @inline(__always)
-    func apply(_ range: Range<Int>, _ c: AdamConstants<Scalar>) {
-        let (b1, b2, rate, eps) = (c.b1, c.b2, c.rate, c.eps)
-        let a1 = 1 - b1, a2 = 1 - b2
-        // Eight lanes at a time (the scalar loop does not vectorise by itself).
-        typealias V = SIMD8<Scalar>
-        let lanes = range.lowerBound + (range.count - range.count % 8)
-        let (vb1, va1, vb2, va2) = (V(repeating: b1), V(repeating: a1), V(repeating: b2), V(repeating: a2))
-        let (vrate, veps) = (V(repeating: rate), V(repeating: eps))
-        var i = range.lowerBound
-        while i < lanes {
-            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-            let mi = vb1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + va1 * gi
-            let vi = vb2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + va2 * gi * gi
-            let pi = UnsafeRawPointer(p + i).loadUnaligned(as: V.self) - vrate * mi / (vi.squareRoot() + veps)
-            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
-            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
-            UnsafeMutableRawPointer(p + i).storeBytes(of: pi, as: V.self)
-            i += 8
-        }
-        for i in lanes..<range.upperBound {
-            let gi = g[i]
-            let mi = b1 * m[i] + a1 * gi
-            let vi = b2 * v[i] + a2 * gi * gi
-            m[i] = mi
-            v[i] = vi
-            p[i] -= rate * mi / (vi.squareRoot() + eps)
         }
     }
 }

@@ -131,7 +131,7 @@ public struct Trainer {
             }
             lossSum += step.loss
             errors += step.errors
-            try network.updateParameters { optimizer.update(&$0, gradients: step.gradients, lr: recipe.learningRate(atEpoch: epoch), threads: workers) }
+            try network.updateParameters { optimizer.update(&$0, gradients: step.gradients, lr: recipe.learningRate(atEpoch: epoch)) }
             if progressInterval > 0, Date().timeIntervalSince(lastReport) >= progressInterval {
                 lastReport = Date()
                 let elapsed = lastReport.timeIntervalSince(epochStart)
