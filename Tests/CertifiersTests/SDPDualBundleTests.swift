@@ -69,10 +69,7 @@ final class SDPDualBundleTests: XCTestCase {
         var rng = SplitMix64(seed: 11)
         var worst = 0.0
         for _ in 0..<3 {
-            let center = (0..<net.inputSize).map { _ in rng.unitInterval() < 0.25 ? 0.5 + 0.5 * rng.unitInterval() : 0 }
-            let scores = try net.scores(center)
-            let label = (0..<net.classCount).max { scores[$0] < scores[$1] }!
-            let target = (0..<net.classCount).filter { $0 != label }.max { scores[$0] < scores[$1] }!
+            let (center, label, target) = try digitLikePoint(net, &rng)
             var solver = SDPCertifier()
             solver.polish = .bundle
             let fast = try solver.certifyTarget(network: net, center: center, label: label, target: target, epsilon: 0.05, stopWhenCertified: false)
@@ -94,10 +91,7 @@ final class SDPDualBundleTests: XCTestCase {
         var rng = SplitMix64(seed: 11)
         var cases = 0
         for _ in 0..<4 {
-            let center = (0..<net.inputSize).map { _ in rng.unitInterval() < 0.25 ? 0.5 + 0.5 * rng.unitInterval() : 0 }
-            let scores = try net.scores(center)
-            let label = (0..<net.classCount).max { scores[$0] < scores[$1] }!
-            let target = (0..<net.classCount).filter { $0 != label }.max { scores[$0] < scores[$1] }!
+            let (center, label, target) = try digitLikePoint(net, &rng)
             for eps in [0.02, 0.04, 0.06, 0.08] {
                 let bounds = try IntervalBounds(network: net, center: center, epsilon: eps)
                 let p = SDPProblem(network: net, bounds: bounds, label: label, target: target)
@@ -121,6 +115,16 @@ final class SDPDualBundleTests: XCTestCase {
         }
         // Not vacuous: the setting must produce cases that the interval bound does not certify.
         XCTAssertGreaterThanOrEqual(cases, 2)
+    }
+
+    /// A seeded random digit-like centre (mostly 0, a quarter of the pixels in (0.5, 1]), the
+    /// network's class there and its runner-up class.
+    private func digitLikePoint(_ net: ReLUNetwork<Double>, _ rng: inout SplitMix64) throws -> (center: [Double], label: Int, target: Int) {
+        let center = (0..<net.inputSize).map { _ in rng.unitInterval() < 0.25 ? 0.5 + 0.5 * rng.unitInterval() : 0 }
+        let scores = try net.scores(center)
+        let label = (0..<net.classCount).max { scores[$0] < scores[$1] }!
+        let target = (0..<net.classCount).filter { $0 != label }.max { scores[$0] < scores[$1] }!
+        return (center, label, target)
     }
 
     /// The Adam phase reports whether it went past its base budget (which gives the target the
