@@ -203,6 +203,12 @@ final class Table1CommandTests: XCTestCase {
         for (x, y) in zip(a, b) { XCTAssertEqual(x.value, y.value, accuracy: 1e-9 * max(1, abs(y.value)), x.key) }
         XCTAssertEqual(try report(URL(fileURLWithPath: parts)).rows.map { $0.cells[0].not_certified },
                        try report(URL(fileURLWithPath: whole)).rows.map { $0.cells[0].not_certified })
+        // The merged store keeps both shards' run records (each wrote 3 points × 2 methods);
+        // merging again adds none.
+        let runs = try ResultStore(path: merged).runs(experiment: "table1")
+        XCTAssertEqual(runs.map(\.rows), [6, 6])
+        XCTAssertEqual(try ExperimentsBinary.run(["merge", "\(parts)/s1.sqlite", "--into", merged]).status, 0)
+        XCTAssertEqual(try ResultStore(path: merged).runs(experiment: "table1").count, 2)
     }
 
     func testCtrlCStopsCleanlyAndTheRunResumes() throws {
@@ -239,5 +245,13 @@ final class Table1CommandTests: XCTestCase {
         XCTAssertEqual(try store.allRows().filter { $0.method == "sdp" }.count, 30)
         // Only the missing points were computed.
         XCTAssertTrue(resumed.stderr.contains("small sdp: \(30 - before)/\(30 - before)"), resumed.stderr)
+        // Each process left a run record: the interrupted one counted the rows it committed (30
+        // PGD rows and the SDP rows before Ctrl-C), the resumed one the rest; the rendered table
+        // reports both and their total wall-clock.
+        let runs = try store.runs(experiment: "table1")
+        XCTAssertEqual(runs.map(\.status), ["interrupted", "finished"])
+        XCTAssertEqual(runs.map(\.rows), [30 + before, 30 - before])
+        XCTAssertTrue(runs.allSatisfy { $0.seconds > 0 && $0.command.contains("table1") })
+        XCTAssertTrue(resumed.stdout.contains("Wall-clock of the 2 table1 run(s)"), resumed.stdout)
     }
 }

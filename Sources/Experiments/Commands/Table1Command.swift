@@ -54,6 +54,8 @@ struct Table1Command: ParsableCommand {
         runner.interruption = interruption
         var rows: [Table1Report.Row] = []
         var cellsByMethod: [ComparisonMethod: [Table1Report.Cell]] = [:]
+        // Runs the methods (what the store lacks) and collects the cells.
+        func computeCells() throws {
         for (name, subject, note, images) in columns {
             guard let subject, let images else {
                 for m in settings.methods {
@@ -84,10 +86,19 @@ struct Table1Command: ParsableCommand {
                 cellsByMethod[m, default: []].append(cell)
             }
         }
+        }
+        if !options.renderOnly { store.beginRun(experiment: "table1") }
+        do {
+            try computeCells()
+        } catch {
+            try? store.endRun(status: "failed: \(error)")
+            throw error
+        }
+        try store.endRun(status: interruption.requested ? "interrupted" : "finished")
         for m in settings.methods { rows.append(.init(method: m.rawValue, cells: cellsByMethod[m] ?? [])) }
         let report = Table1Report(
             eps: settings.eps, points: settings.points, seed: settings.seed, split: settings.split.rawValue,
-            networks: columns.map(\.name), rows: rows)
+            networks: columns.map(\.name), rows: rows, runs: try store.runs(experiment: "table1"))
         try FileManager.default.createDirectory(atPath: options.out, withIntermediateDirectories: true)
         let base = (options.out as NSString).appendingPathComponent("table1")
         try atomicWrite(report.markdown(), to: base + ".md")

@@ -34,6 +34,8 @@ struct Table1Report: Encodable {
     var split: String
     var networks: [String]
     var rows: [Row]
+    /// The runs of `table1` that wrote rows to the store, oldest first (`ResultStore.runs`).
+    var runs: [RunRecord] = []
 
     /// Paper 1, Table 1 (fraction not certified at ε = 0.1; PGD: fraction attacked).
     static let paper: [String: [String: Double]] = [
@@ -87,11 +89,28 @@ struct Table1Report: Encodable {
             lines.append("| \(Self.rowNames[row.method] ?? row.method) | "
                 + row.cells.map { $0.note == nil ? String(format: "%.0f", $0.seconds) : "–" }.joined(separator: " | ") + " |")
         }
+        if !runs.isEmpty {
+            let total = runs.reduce(0) { $0 + $1.seconds }
+            lines += ["", "Wall-clock of the \(runs.count) table1 run(s) that wrote to this store: \(Self.duration(total)) in total", "",
+                      "| started (UTC) | wall-clock | rows written | status |", "|---|---|---|---|"]
+            for r in runs {
+                let status = r.status == "running" ? "running, or killed (time up to its last row)" : r.status
+                lines.append("| \(r.started) | \(Self.duration(r.seconds)) | \(r.rows) | \(status) |")
+            }
+        }
         if !notes.isEmpty {
             lines.append("")
             for (k, n) in notes.enumerated() { lines.append("[\(k + 1)] \(n)") }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `1 h 02 min 03 s`, `4 min 05 s`, `6.2 s`.
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        let s = Int(seconds.rounded())
+        if s < 3600 { return String(format: "%d min %02d s", s / 60, s % 60) }
+        return String(format: "%d h %02d min %02d s", s / 3600, (s % 3600) / 60, s % 60)
     }
 
     /// One line per cell.

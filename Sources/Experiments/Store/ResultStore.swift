@@ -65,6 +65,9 @@ public final class ResultStore: @unchecked Sendable {
     let queue: DatabaseQueue
     /// The file the store lives in.
     public let path: String
+    /// The run that inserts are counted for (`beginRun`), guarded by `runLock`.
+    var activeRun: ActiveRun?
+    let runLock = NSLock()
 
     /// Opens (creating when missing) the store at `path`.
     ///
@@ -89,6 +92,7 @@ public final class ResultStore: @unchecked Sendable {
                         value REAL, details TEXT NOT NULL, seconds REAL NOT NULL, status TEXT NOT NULL,
                         PRIMARY KEY (network_hash, method, options, eps, split, point))
                     """)
+                try Self.createRunsTable(db)
             }
         } catch let error as DatabaseError {
             throw CommandError("\(path): not a usable result store (\(error.message ?? error.description))")
@@ -99,7 +103,12 @@ public final class ResultStore: @unchecked Sendable {
     ///
     /// - Complexity: one SQLite transaction.
     public func insert(_ row: ResultRow) throws {
-        try queue.write { db in try Self.insert(row, db) }
+        runLock.lock()
+        defer { runLock.unlock() }
+        try queue.write { db in
+            try Self.insert(row, db)
+            try recordInsert(db)
+        }
     }
 
     private static func insert(_ r: ResultRow, _ db: Database) throws {
@@ -141,14 +150,17 @@ public final class ResultStore: @unchecked Sendable {
         }
     }
 
-    /// Copies every row of `other` into this store (rows with the same key are replaced).
+    /// Copies every row of `other` into this store (rows with the same key are replaced), and its
+    /// run records (`runs()`) not already here.
     ///
     /// - Returns: the number of rows copied.
     @discardableResult
     public func merge(_ other: ResultStore) throws -> Int {
         let rows = try other.allRows()
+        let runs = try other.runs()
         try queue.write { db in
             for r in rows { try Self.insert(r, db) }
+            for run in runs { try Self.insertRun(run, db) }
         }
         return rows.count
     }
