@@ -56,36 +56,36 @@ struct Table1Command: ParsableCommand {
         var cellsByMethod: [ComparisonMethod: [Table1Report.Cell]] = [:]
         // Runs the methods (what the store lacks) and collects the cells.
         func computeCells() throws {
-        for (name, subject, note, images) in columns {
-            guard let subject, let images else {
-                for m in settings.methods {
-                    cellsByMethod[m, default: []].append(.init(
-                        network: name, notCertified: nil, done: 0, total: settings.points, seconds: 0,
-                        paper: Table1Report.paper[m.rawValue]?[name], note: note))
+            for (name, subject, note, images) in columns {
+                guard let subject, let images else {
+                    for m in settings.methods {
+                        cellsByMethod[m, default: []].append(.init(
+                            network: name, notCertified: nil, done: 0, total: settings.points, seconds: 0,
+                            paper: Table1Report.paper[m.rawValue]?[name], note: note))
+                    }
+                    continue
                 }
-                continue
+                let all = try PointSelection.random(count: min(settings.points, images.count), seed: settings.seed).resolve(size: images.count)
+                let indices = options.shard.select(all)
+                for m in orderForRunning(settings.methods) {
+                    var cell = Table1Report.Cell(
+                        network: name, notCertified: nil, done: 0, total: all.count, seconds: 0,
+                        paper: Table1Report.paper[m.rawValue]?[name], note: nil)
+                    if m == .grad, subject.network.layers.count != 2 {
+                        cell.note = "n/a: Grad-cert needs one hidden layer"
+                    } else if !interruption.requested, !options.renderOnly, toRun.contains(m) {
+                        _ = try runner.run(m, on: subject, images: images, indices: indices)
+                    }
+                    let stored = try store.rows(runner.key(subject, m))
+                    let finished = all.compactMap { stored[$0] }
+                    if cell.note == nil, !finished.isEmpty {
+                        cell.done = finished.count
+                        cell.notCertified = Double(finished.filter { !$0.certified }.count) / Double(finished.count)
+                        cell.seconds = finished.reduce(0) { $0 + $1.seconds }
+                    }
+                    cellsByMethod[m, default: []].append(cell)
+                }
             }
-            let all = try PointSelection.random(count: min(settings.points, images.count), seed: settings.seed).resolve(size: images.count)
-            let indices = options.shard.select(all)
-            for m in orderForRunning(settings.methods) {
-                var cell = Table1Report.Cell(
-                    network: name, notCertified: nil, done: 0, total: all.count, seconds: 0,
-                    paper: Table1Report.paper[m.rawValue]?[name], note: nil)
-                if m == .grad, subject.network.layers.count != 2 {
-                    cell.note = "n/a: Grad-cert needs one hidden layer"
-                } else if !interruption.requested, !options.renderOnly, toRun.contains(m) {
-                    _ = try runner.run(m, on: subject, images: images, indices: indices)
-                }
-                let stored = try store.rows(runner.key(subject, m))
-                let finished = all.compactMap { stored[$0] }
-                if cell.note == nil, !finished.isEmpty {
-                    cell.done = finished.count
-                    cell.notCertified = Double(finished.filter { !$0.certified }.count) / Double(finished.count)
-                    cell.seconds = finished.reduce(0) { $0 + $1.seconds }
-                }
-                cellsByMethod[m, default: []].append(cell)
-            }
-        }
         }
         if !options.renderOnly { store.beginRun(experiment: "table1") }
         do {
