@@ -81,10 +81,17 @@ struct SDPDualBundle {
         // A negative sound bound found during the iteration (stopWhenCertified).
         var certified: (bound: Double, multipliers: SDPMultipliers)? = nil
         var evaluated = 0, lastCheck = Int.min / 2
-        var checker = ElliptopeMaximization()
-        checker.rank = inner.rank
-        checker.sweeps = 1000
-        checker.tolerance = 1e-10
+        // The sound bound at θ: the inner problem solved to convergence from `start` gives κ.
+        var converged = ElliptopeMaximization()
+        converged.rank = inner.rank
+        converged.sweeps = 1000
+        converged.tolerance = 1e-10
+        func soundBound(_ theta: SDPMultipliers, start: Matrix<Double>?) throws -> (bound: Double, multipliers: SDPMultipliers) {
+            var m = theta
+            let centred = try dual.centred(m)
+            m.kappa = try converged.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: start).kappa
+            return (try dual.soundBound(m), m)
+        }
         // The evaluated point of lowest value and its factor (the centre, or a null step just
         // below it): its factor warm-starts the final inner solves.
         var lowest: (value: Double, x: [Double], factor: Matrix<Double>?) = (.infinity, x, nil)
@@ -93,7 +100,7 @@ struct SDPDualBundle {
             // Past the deadline: a non-finite value ends the method at its current centre.
             if timedOut || certified != nil { return (.nan, x) }
             evaluated += 1
-            var m = multipliers(x)
+            let m = multipliers(x)
             let centred = try dual.centred(m)
             let result = try inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: factor)
             factor = result.v
@@ -102,10 +109,8 @@ struct SDPDualBundle {
             if value < lowest.value { lowest = (value, x, result.v) }
             if stopWhenCertified, value < 0, evaluated - lastCheck >= certificationCheckEvery {
                 lastCheck = evaluated
-                let converged = try checker.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: result.v)
-                m.kappa = converged.kappa
-                let bound = try dual.soundBound(m)
-                if bound < 0 { certified = (bound, m) }
+                let checked = try soundBound(m, start: result.v)
+                if checked.bound < 0 { certified = checked }
             }
             let g = try dual.subgradient(factor: result.v)
             var gradient = Array(g[inputs..<n] + g[(n + inputs)..<(2 * n)] + g[(2 * n + inputs)..<(3 * n)])
@@ -119,16 +124,10 @@ struct SDPDualBundle {
         if let certified { return (certified.bound, certified.multipliers, report) }
         // Sound bounds at the centre and at the lowest point evaluated, their inner problems
         // solved to convergence from the lowest point's factor.
-        inner.sweeps = 1000
-        inner.tolerance = 1e-10
         var best = (bound: Double.infinity, multipliers: multipliers(x))
         for candidate in lowest.x == x ? [x] : [x, lowest.x] {
-            var m = multipliers(candidate)
-            let centred = try dual.centred(m)
-            let result = try inner.solve(dual.layeredMatrix(m, head: centred.head, couplings: couplings), start: lowest.factor ?? factor)
-            m.kappa = result.kappa
-            let bound = try dual.soundBound(m)
-            if bound < best.bound { best = (bound, m) }
+            let checked = try soundBound(multipliers(candidate), start: lowest.factor ?? factor)
+            if checked.bound < best.bound { best = checked }
         }
         return (best.bound, best.multipliers, report)
     }

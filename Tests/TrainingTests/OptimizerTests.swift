@@ -1,4 +1,3 @@
-import LinearAlgebra
 import XCTest
 @testable import Training
 
