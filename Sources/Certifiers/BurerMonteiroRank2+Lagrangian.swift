@@ -64,12 +64,15 @@ struct RankTwoLagrangian {
 
     /// `x_k W_kᵀ` for k < ℓ: rows are `W_k` applied to each column (one pass through the weights).
     func forward(_ x: [Matrix<Double>]) throws -> [Matrix<Double>] {
-        try problem.weights.indices.map { k in
-            if let sparse = sparseWeights[k] { return try sparse.timesTransposed(x[k]) }
-            var out = Matrix<Double>(rows: x[k].rows, columns: sizes[k + 1])
-            try out.gemm(1, x[k], problem.weights[k], transposeB: true, beta: 0)
-            return out
-        }
+        try problem.weights.indices.map { try product(x[$0], layer: $0) }
+    }
+
+    /// `x W_kᵀ` (`W_k` applied to each row of `x`), sparse when `W_k` is.
+    func product(_ x: Matrix<Double>, layer k: Int) throws -> Matrix<Double> {
+        if let sparse = sparseWeights[k] { return try sparse.timesTransposed(x) }
+        var out = Matrix<Double>(rows: x.rows, columns: sizes[k + 1])
+        try out.gemm(1, x, problem.weights[k], transposeB: true, beta: 0)
+        return out
     }
 
     /// The constraint functions at the factor `[u; w]` (rows 0 and 1 of each layer), given its

@@ -53,6 +53,13 @@ public struct BurerMonteiroRank2: Sendable {
     /// One layer: minimise `(u_1, w_1)` out (`OneLayerReduction`, `solveOneLayer`) instead of
     /// running the augmented Lagrangian on all 3 n_1 + 1 constraints.
     public var reducesOneLayer = true
+    /// Two or more layers: minimise the last layer out and keep each hidden neuron's cap as one set
+    /// constraint (`LayerwiseReduction`, `solveLayerwise`) instead of running the augmented
+    /// Lagrangian on its three scalar constraints.
+    public var reducesLayers = true
+    /// Two or more layers: supergradient steps at most on the non-unique multipliers of a rank-1
+    /// point before its second-order check (`RankTwoLagrangian.repairedCertificate`).
+    public var multiplierRepairIterations = 30
 
     public init() {}
 
@@ -123,6 +130,9 @@ public struct BurerMonteiroRank2: Sendable {
 
         if reducesOneLayer, last == 1 {
             return try solveOneLayer(problem, start: start ?? problem.center, began: began, deadline: deadline)
+        }
+        if reducesLayers, last >= 2 {
+            return try solveLayerwise(problem, start: start ?? problem.center, began: began, deadline: deadline)
         }
 
         // Start: u = forward pass, w small and random.

@@ -1,13 +1,13 @@
-/// The projection of `(P, 0)` onto one neuron's BM2 feasible set for the pair `(u, w)` of its
-/// output, given `a = (W u_0 + b)_m` and `c = (W w_0)_m`:
+/// The projection of a point `y = (y_u, y_w)` onto one neuron's BM2 feasible set for the pair
+/// `(u, w)` of its output, given `a = (W u_0 + b)_m` and `c = (W w_0)_m`:
 ///
 /// ```
 /// D(a, c) = { (u, w) : u ≥ t = max(0, a),  u² + w² ≤ a u + c w }
 /// ```
 /// a disk through the origin (centre `(a/2, c/2)`, radius `½√(a² + c²)`) cut by the chord `u = t`
 /// from `(t, 0)` to `(t, c)`: with `c = 0` it is the single point `(ReLU(a), 0)`. The projection's
-/// multipliers (`λ₁` of the disk, `λ₂` of the half-plane, for `min ½‖q − p‖²`) give the derivatives
-/// of `φ = ‖q − p‖²` in `(a, c)` by the envelope theorem:
+/// multipliers (`λ₁` of the disk, `λ₂` of the half-plane, for `min ½‖q − y‖²`) give the derivatives
+/// of `φ = ‖q − y‖²` in `(a, c)` by the envelope theorem (in `y` it is `2 (y − q)`):
 ///
 /// ```
 /// ∂φ/∂a = 2 (−λ₁ q_u + λ₂ [a > 0]),   ∂φ/∂c = −2 λ₁ q_w
@@ -23,47 +23,69 @@ struct ReLUCapProjection {
     var halfPlane: Double
     /// Whether the half-plane is BM2's affine constraint `u ≥ a` (a > 0) rather than `u ≥ 0`.
     var halfPlaneIsAffine: Bool
-    /// `φ = (u − P)² + w²`, the squared distance.
+    /// `φ = (u − y_u)² + (w − y_w)²`, the squared distance.
     var squaredDistance: Double
     /// `∂φ/∂a` and `∂φ/∂c`.
     var derivativeA: Double, derivativeC: Double
+    /// The cap's `a` and `c`.
+    var a: Double, c: Double
 
-    /// Projects `(P, 0)` onto `D(a, c)`.
-    ///
-    /// Left of the chord (`P ≤ t`) the nearest point is the chord's end `(t, 0)`; to its right it
-    /// is the radial projection onto the circle, which lands on the cap's arc (p lies outside the
-    /// disk there, the disk meeting the axis `w = 0` only in `[min(0, a), max(0, a)]`).
+    /// Projects `(P, 0)` (a target on the `u` axis, as the last layer's ball sees it) onto `D(a, c)`.
     init(target p: Double, a: Double, c: Double) {
-        let t = max(0, a)
+        self.init(point: p, 0, a: a, c: c)
+    }
+
+    /// Projects `(y_u, y_w)` onto `D(a, c)`.
+    ///
+    /// Inside, the point itself; else the radial projection onto the circle when it lands on the
+    /// cap's arc (`q_u ≥ t`: then it is also the projection onto the disk, which contains D);
+    /// else the nearest point of the chord segment `u = t`, `w ∈ [min(0, c), max(0, c)]` (the
+    /// half-plane's constraint is active). At the chord's ends both constraints are active and the
+    /// multipliers solve a 2 × 2 system (the smallest disk multiplier when `c = 0` makes them parallel).
+    ///
+    /// With `chordAtA` the half-plane is `u ≥ a` whatever the sign of `a` (the set `D'(a, c)` of
+    /// the disk and `u ≥ a` only, which moves smoothly with `a`; the caller keeps `u ≥ 0` apart).
+    init(point yu: Double, _ yw: Double, a: Double, c: Double, chordAtA: Bool = false) {
+        self.a = a
+        self.c = c
+        let t = chordAtA ? a : max(0, a), s = 2 * t - a
         let r = 0.5 * (a * a + c * c).squareRoot()
         let ou = 0.5 * a, ow = 0.5 * c
-        let du = p - ou, dw = -ow
+        let du = yu - ou, dw = yw - ow
         let distance = (du * du + dw * dw).squareRoot()
         disk = 0
         halfPlane = 0
-        halfPlaneIsAffine = a > 0
-        if p <= t {
-            u = t
+        halfPlaneIsAffine = chordAtA || a > 0
+        u = yu
+        w = yw
+        if r <= 0 {
+            // a = c = 0: D is the origin (the kink of ReLU; the disk constraint has no gradient).
+            u = 0
             w = 0
-            halfPlane = t - p
-        } else if r <= 0 || distance <= r {
-            // a = c = 0 (D is the origin, whose disk constraint has no gradient: the kink of ReLU),
-            // or p inside the disk (only by rounding).
-            u = r <= 0 ? 0 : p
-            w = 0
-        } else {
+            halfPlane = max(0, -yu)
+        } else if yu >= t, distance <= r {
+            // Inside.
+        } else if distance > r, ou + r / distance * du >= t {
             let scale = r / distance
             u = ou + scale * du
             w = ow + scale * dw
             disk = (distance - r) / (2 * r)
-            if u < t {
-                // Rounding only: the arc point lies right of the chord.
-                u = t
-                w = 0
-                disk = 0
+        } else {
+            u = t
+            w = min(max(yw, min(0, c)), max(0, c))
+            if w != yw {
+                // A chord end: (t − y_u) − λ₂ + λ₁ s = 0 and (w − y_w) + λ₁ (2w − c) = 0.
+                let slope = 2 * w - c
+                disk = slope != 0 ? max(0, (yw - w) / slope) : (s > 0 ? max(0, (yu - t) / s) : 0)
+                halfPlane = max(0, t - yu + disk * s)
+            } else if c == 0, yu > t, s > 0 {
+                // c = 0 and y on the axis right of the point: only the disk pushes back.
+                disk = (yu - t) / s
+            } else {
+                halfPlane = max(0, t - yu)
             }
         }
-        squaredDistance = (u - p) * (u - p) + w * w
+        squaredDistance = (u - yu) * (u - yu) + (w - yw) * (w - yw)
         derivativeA = 2 * (-disk * u + (halfPlaneIsAffine ? halfPlane : 0))
         derivativeC = -2 * disk * w
     }

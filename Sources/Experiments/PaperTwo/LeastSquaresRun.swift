@@ -20,7 +20,7 @@ struct LeastSquaresJob {
 }
 
 /// Seconds one BM2 solve may take before it stops with its last iterate (marked inaccurate).
-let bm2TimeLimit = 60.0
+let bm2TimeLimit = ProcessInfo.processInfo.environment["SDPCERT_BM2_TIME_LIMIT"].flatMap(Double.init) ?? 60.0
 
 /// Solves one instance with the chosen solver.
 ///

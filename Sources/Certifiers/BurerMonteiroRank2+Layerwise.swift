@@ -1,0 +1,170 @@
+import Foundation
+import LinearAlgebra
+
+extension BurerMonteiroRank2 {
+    /// BM2 over ℓ ≥ 2 layers through `LayerwiseReduction`: L-BFGS over `[u_0, w_0, …, u_{ℓ−1},
+    /// w_{ℓ−1}]` on the augmented Lagrangian of the ball `ψ ≤ ρ` (scalar multiplier μ) and of each
+    /// hidden neuron's cap (multiplier λ_m ∈ R²), one penalty σ for both.
+    ///
+    /// ```
+    /// λ_m ← σ ((u, w)_m + λ_m/σ − q_m),   μ ← max(0, μ + σ (ψ − ρ))
+    /// ```
+    /// First order: the gradient of the Lagrangian at the updated multipliers, the ball's
+    /// violation, and per cap `‖(u, w)_m − q_m‖` (= ‖Δλ_m‖/σ, zero iff feasible and complementary);
+    /// then the full program's checks at the lifted point (`fullChecks`), the second-order check
+    /// of `S(y)` and the escapes along its negative direction, as in `solve`.
+    ///
+    /// - Complexity: per L-BFGS iteration usually one evaluation: two products with each `W_k`
+    ///   on two vectors (sparse for convolutions) and O(Σ n_k) for the projections.
+    func solveLayerwise(_ problem: LeastSquaresProblem, start: [Double], began: Date, deadline: Date?) throws -> LeastSquaresSolution {
+        let lag = RankTwoLagrangian(problem)
+        let reduction = LayerwiseReduction(lag: lag)
+        let sizes = lag.sizes, last = problem.layerCount, rho = problem.radius
+        var rng = SplitMix64(seed: seed)
+        // Start: u = the forward pass, w_0 small and random, w_{k+1} = ½ W_k w_k (inside the caps).
+        var v = [Double](repeating: 0, count: reduction.variableCount)
+        let forwardPass = [start] + (try problem.hiddenOutputs(start))
+        var spread = (0..<sizes[0]).map { _ in initialSpread * rng.normal() }
+        for k in 0..<last {
+            if k > 0 { spread = try problem.weights[k - 1].apply(spread).map { 0.5 * $0 } }
+            for i in 0..<sizes[k] {
+                v[lag.variableOffsets[k] + i] = forwardPass[k][i]
+                v[lag.variableOffsets[k] + sizes[k] + i] = spread[i]
+            }
+        }
+        var lambda = [Double](repeating: 0, count: reduction.multiplierCount)
+        var mu = 0.0
+        var point = try reduction.evaluate(v, multipliers: lambda, sigma: 1)
+        let startGap = max(0, point.residual - rho)
+        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6))
+        var innerTolerance = max(optimalityTolerance, 1e-3)
+        var outer = 0, innerIterations = 0, escapes = 0
+        var status = LeastSquaresSolution.Status.inaccurate
+        var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
+        var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
+        var expired = false
+        var lastReport: LBFGS.Report?
+        // The point of the last multiplier update (λ, μ are the updated ones): what `lift` needs.
+        var updated: (v: [Double], point: LayerwiseReduction.Point, sigma: Double, mu: Double) = (v, point, penalty.sigma, 0)
+        var firstOrder: (state: (v: [Double], point: LayerwiseReduction.Point, sigma: Double, mu: Double), reduced: (Double, Double, Double))?
+
+        func certify(move: Bool) throws -> Bool {
+            let (flat, y) = reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
+            // At a rank-1 point some neurons' multipliers are not unique: choose them to raise λ_min(S).
+            let tolerance = secondOrderTolerance * max(1, updated.point.objective)
+            certificate = try lag.repairedCertificate(
+                y, at: flat, free: lanczosSteps > 0 ? reduction.freeMultipliers(updated.point, y: y) : [],
+                iterations: multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next()).certificate
+            if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
+                print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e", certificate.minEigenvalue ?? .nan, -certificate.y0))
+            }
+            guard move, let lowest = certificate.minEigenvalue, !expired, escapes < maxEscapes, outer < maxOuterIterations,
+                  lowest < -tolerance else { return false }
+            escapes += 1
+            let scale = 0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            for k in 0..<last {
+                let n = sizes[k], o = lag.variableOffsets[k] + n, lifted = lag.vectorOffsets[k]
+                for i in 0..<n { v[o + i] += scale * certificate.vector[lifted + i] }
+            }
+            penalty.restart()
+            innerTolerance = max(optimalityTolerance, 1e-3)
+            return true
+        }
+
+        while true {
+            while outer < maxOuterIterations, !expired {
+                outer += 1
+                let sigma = penalty.sigma
+                let report = try innerSolve(&v, tolerance: innerTolerance, deadline: deadline) { x in
+                    let e = try reduction.evaluate(x, multipliers: lambda, sigma: sigma)
+                    let h = e.residual - rho, m = max(0, mu + sigma * h)
+                    var gradient = e.gradient
+                    if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
+                    return (e.objective + e.penalty + (m * m - mu * mu) / (2 * sigma), gradient)
+                }
+                if let report { innerIterations += report.iterations } else { expired = true }
+                lastReport = report
+                point = try reduction.evaluate(v, multipliers: lambda, sigma: sigma)
+                let h = point.residual - rho
+                let newMu = max(0, mu + sigma * h)
+                var gradient = 0.0
+                for i in v.indices { gradient = max(gradient, abs(point.gradient[i] + newMu * point.residualGradient[i])) }
+                let newLambda = reduction.updatedMultipliers(point, sigma: sigma, v: v, multipliers: lambda)
+                var capStep = 0.0
+                for i in lambda.indices { capStep = max(capStep, abs(newLambda[i] - lambda[i]) / sigma) }
+                let measure = max(abs(max(h, -mu / sigma)), capStep)
+                (lambda, mu) = (newLambda, newMu)
+                updated = (v, point, sigma, mu)
+                reduced = (gradient, max(0, h, point.capViolation), max(min(mu, abs(h)), capStep))
+                traceLayerwise(outer, sigma, point, newMu, reduced, v, lag, lastReport)
+                if reduced.violation <= feasibilityTolerance, reduced.complementarity <= feasibilityTolerance,
+                   reduced.gradient <= optimalityTolerance {
+                    status = .optimal
+                    break
+                }
+                let verdict = penalty.advance(measure: measure, violation: reduced.violation, of: self)
+                if verdict == .infeasible { status = .infeasible }
+                if verdict != .proceed { break }
+                innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
+            }
+            guard status == .optimal else {
+                if status != .infeasible, (try? certify(move: false)) == nil { certificate = (0, nil, []) }
+                break
+            }
+            firstOrder = (updated, reduced)
+            guard try certify(move: true) else { break }
+            status = .inaccurate
+        }
+        if status == .inaccurate, let kept = firstOrder {
+            updated = kept.state
+            reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
+            status = .optimal
+            if (try? certify(move: false)) == nil { certificate = (0, nil, []) }
+        }
+
+        let (flat, y) = reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
+        let full = try fullChecks(lag, flat: flat, y: y)
+        let x = try lag.split(flat)
+        let u = x.flatMap { Array($0.row(0)) }, w = x.flatMap { Array($0.row(1)) }
+        var solution = LeastSquaresSolution(
+            status: status, objective: updated.point.objective, x: Array(x[0].row(0)),
+            z: (1...last).map { Array(x[$0].row(0)) }, rankRatio: Self.gramRankRatio(u: u, w: w),
+            iterations: outer, seconds: Date().timeIntervalSince(began))
+        solution.stationarity = LeastSquaresSolution.Stationarity(
+            gradient: max(full.gradient, reduced.gradient), violation: max(full.violation, reduced.violation),
+            complementarity: max(full.complementarity, reduced.complementarity),
+            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: updated.sigma,
+            innerIterations: innerIterations)
+        return solution
+    }
+
+    /// The outer iterations of `solveLayerwise` on standard output when `BM2_TRACE` is set: the
+    /// checks, the last inner solve, the Lagrangian's gradient per block, and per layer how many
+    /// neurons sit near `a = 0`, at a degenerate corner (`c ≈ 0`, half-plane active) or on the chord.
+    private func traceLayerwise(
+        _ outer: Int, _ sigma: Double, _ point: LayerwiseReduction.Point, _ mu: Double,
+        _ check: (gradient: Double, violation: Double, complementarity: Double), _ v: [Double], _ lag: RankTwoLagrangian,
+        _ report: LBFGS.Report?
+    ) {
+        guard ProcessInfo.processInfo.environment["BM2_TRACE"] != nil else { return }
+        let n0 = lag.sizes[0]
+        let w = v[n0..<2 * n0].reduce(0) { max($0, abs($1)) }
+        print(String(format: "BM2-L outer %d σ %.0e f %.10e ψ %.10e ∇ %.1e viol %.1e comp %.1e |w_0| %.1e",
+                     outer, sigma, point.objective, point.residual, check.gradient, check.violation, check.complementarity, w),
+              report.map { "inner \($0.iterations) it \($0.evaluations) ev |g| \(String(format: "%.1e", $0.gradientNorm))" } ?? "inner expired")
+        var blocks: [String] = []
+        for k in 0..<lag.problem.layerCount {
+            let o = lag.variableOffsets[k], n = lag.sizes[k]
+            for (name, range) in [("u", o..<o + n), ("w", o + n..<o + 2 * n)] {
+                let g = range.reduce(0) { max($0, abs(point.gradient[$1] + mu * point.residualGradient[$1])) }
+                blocks.append(String(format: "%@%d %.1e", name, k, g))
+            }
+        }
+        let counts = (point.caps + [point.projections]).map { layer in
+            let kinks = layer.filter { abs($0.a) < 1e-3 }.count
+            let corners = layer.filter { abs($0.c) < 1e-3 * max(abs($0.a), 1e-3) && $0.halfPlane > 0 }.count
+            return "a≈0 \(kinks) c≈0 \(corners) chord \(layer.filter { $0.halfPlane > 0 }.count)"
+        }
+        print("  gradient", blocks.joined(separator: ", "), "|", counts.joined(separator: " | "))
+    }
+}
