@@ -36,8 +36,7 @@ extension BurerMonteiroRank2 {
         var mu = 0.0
         var point = try reduction.evaluate(v, multipliers: lambda, sigma: 1)
         let startGap = max(0, point.residual - rho)
-        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6))
-        var innerTolerance = max(optimalityTolerance, 1e-3)
+        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6), of: self)
         var outer = 0, innerIterations = 0, escapes = 0
         var status = LeastSquaresSolution.Status.inaccurate
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
@@ -61,13 +60,12 @@ extension BurerMonteiroRank2 {
             guard move, let lowest = certificate.minEigenvalue, !expired, escapes < maxEscapes, outer < maxOuterIterations,
                   lowest < -tolerance else { return false }
             escapes += 1
-            let scale = 0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            let scale = Self.escapeStep(from: v)
             for k in 0..<last {
                 let n = sizes[k], o = lag.variableOffsets[k] + n, lifted = lag.vectorOffsets[k]
                 for i in 0..<n { v[o + i] += scale * certificate.vector[lifted + i] }
             }
             penalty.restart()
-            innerTolerance = max(optimalityTolerance, 1e-3)
             return true
         }
 
@@ -75,7 +73,7 @@ extension BurerMonteiroRank2 {
             while outer < maxOuterIterations, !expired {
                 outer += 1
                 let sigma = penalty.sigma
-                let report = try innerSolve(&v, tolerance: innerTolerance, deadline: deadline) { x in
+                let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: deadline) { x in
                     let e = try reduction.evaluate(x, multipliers: lambda, sigma: sigma)
                     let h = e.residual - rho, m = max(0, mu + sigma * h)
                     var gradient = e.gradient
@@ -97,15 +95,14 @@ extension BurerMonteiroRank2 {
                 updated = (v, point, sigma, mu)
                 reduced = (gradient, max(0, h, point.capViolation), max(min(mu, abs(h)), capStep))
                 traceLayerwise(outer, sigma, point, newMu, reduced, v, lag, lastReport)
-                if reduced.violation <= feasibilityTolerance, reduced.complementarity <= feasibilityTolerance,
-                   reduced.gradient <= optimalityTolerance {
+                if passes(reduced) {
                     status = .optimal
                     break
                 }
-                let verdict = penalty.advance(measure: measure, violation: reduced.violation, of: self)
-                if verdict == .infeasible { status = .infeasible }
-                if verdict != .proceed { break }
-                innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
+                if let verdict = penalty.conclude(measure: measure, violation: reduced.violation, of: self) {
+                    status = verdict
+                    break
+                }
             }
             guard status == .optimal else {
                 if status != .infeasible, (try? certify(move: false)) == nil { certificate = (0, nil, []) }

@@ -29,8 +29,7 @@ extension BurerMonteiroRank2 {
         var point = try reduction.evaluate(v)
         var mu = 0.0
         let startGap = max(0, point.residual - rho)
-        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6))
-        var innerTolerance = max(optimalityTolerance, 1e-3)
+        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6), of: self)
         var outer = 0, innerIterations = 0, escapes = 0
         var status = LeastSquaresSolution.Status.inaccurate
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
@@ -50,7 +49,7 @@ extension BurerMonteiroRank2 {
             guard move, let lowest = certificate.minEigenvalue, !expired, escapes < maxEscapes, outer < maxOuterIterations,
                   lowest < -secondOrderTolerance * max(1, point.objective) else { return false }
             escapes += 1
-            let scale = 0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            let scale = Self.escapeStep(from: v)
             let offset = lag.vectorOffsets[0], column = (rank - 1) * n0
             if rank < oneLayerMaxRank {
                 // Burer–Monteiro rank increase: a new column along the negative direction.
@@ -60,13 +59,12 @@ extension BurerMonteiroRank2 {
                 for i in 0..<n0 { v[column + i] += scale * certificate.vector[offset + i] }
             }
             penalty.restart()
-            innerTolerance = max(optimalityTolerance, 1e-3)
             return true
         }
         while true {
             while outer < maxOuterIterations, !expired {
                 outer += 1
-                let report = try innerSolve(&v, tolerance: innerTolerance, deadline: deadline) { x in
+                let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: deadline) { x in
                     let e = try reduction.evaluate(x)
                     let h = e.residual - rho, m = max(0, mu + penalty.sigma * h)
                     let value = e.objective + (m * m - mu * mu) / (2 * penalty.sigma)
@@ -76,7 +74,7 @@ extension BurerMonteiroRank2 {
                 }
                 if let report {
                     innerIterations += report.iterations
-                    stalled = report.gradientNorm > innerTolerance
+                    stalled = report.gradientNorm > penalty.innerTolerance
                 } else {
                     expired = true
                 }
@@ -88,8 +86,7 @@ extension BurerMonteiroRank2 {
                 for i in v.indices { gradient = max(gradient, abs(point.objectiveGradient[i] + mu * point.residualGradient[i])) }
                 reduced = (gradient, max(0, h), min(mu, abs(h)))
                 traceOneLayer(outer, penalty.sigma, mu, point, reduced, v)
-                if reduced.violation <= feasibilityTolerance, reduced.complementarity <= feasibilityTolerance,
-                   reduced.gradient <= optimalityTolerance {
+                if passes(reduced) {
                     status = .optimal
                     break
                 }
@@ -97,10 +94,10 @@ extension BurerMonteiroRank2 {
                 // longer smooths): try the second-order escape without waiting for first order.
                 // (A failed certificate, e.g. multipliers overflowing at a degenerate point, skips it.)
                 if stalled, reduced.violation <= stallEscapeViolation, (try? escape()) ?? false { continue }
-                let verdict = penalty.advance(measure: measure, violation: reduced.violation, of: self)
-                if verdict == .infeasible { status = .infeasible }
-                if verdict != .proceed { break }
-                innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
+                if let verdict = penalty.conclude(measure: measure, violation: reduced.violation, of: self) {
+                    status = verdict
+                    break
+                }
             }
             guard status == .optimal else {
                 if status != .infeasible, (try? escape(move: false)) == nil { certificate = (0, nil, []) }

@@ -13,9 +13,29 @@ extension BurerMonteiroRank2 {
         enum Verdict { case proceed, stalled, infeasible }
 
         var sigma: Double
+        /// The next inner solve's gradient tolerance: from `max(optimalityTolerance, 10⁻³)` down by
+        /// 10 per outer iteration to `optimalityTolerance`.
+        private(set) var innerTolerance: Double
+        private let finalTolerance: Double
         private var previousMeasure = Double.infinity, previousViolation = Double.infinity, stagnant = 0
 
-        init(sigma: Double) { self.sigma = sigma }
+        init(sigma: Double, of settings: BurerMonteiroRank2) {
+            self.sigma = sigma
+            finalTolerance = settings.optimalityTolerance
+            innerTolerance = max(finalTolerance, 1e-3)
+        }
+
+        /// After an outer iteration whose checks did not pass: σ's update and the inner tolerance's;
+        /// the status to end with (`.infeasible`, or `.inaccurate` when stalled), nil to go on.
+        mutating func conclude(measure: Double, violation: Double, of settings: BurerMonteiroRank2) -> LeastSquaresSolution.Status? {
+            switch advance(measure: measure, violation: violation, of: settings) {
+            case .infeasible: return .infeasible
+            case .stalled: return .inaccurate
+            case .proceed:
+                innerTolerance = max(finalTolerance, 0.1 * innerTolerance)
+                return nil
+            }
+        }
 
         /// After a multiplier update with this violation measure (`|max(g, −λ/σ)|`) and violation.
         mutating func advance(measure: Double, violation: Double, of settings: BurerMonteiroRank2) -> Verdict {
@@ -34,11 +54,23 @@ extension BurerMonteiroRank2 {
             return .proceed
         }
 
-        /// Forgets the history (after an escape moved the point).
+        /// Forgets the history (after an escape moved the point) and loosens the inner tolerance again.
         mutating func restart() {
             previousMeasure = .infinity
             stagnant = 0
+            innerTolerance = max(finalTolerance, 1e-3)
         }
+    }
+
+    /// Whether an outer iteration's first-order checks pass (`.optimal`).
+    func passes(_ check: (gradient: Double, violation: Double, complementarity: Double)) -> Bool {
+        check.violation <= feasibilityTolerance && check.complementarity <= feasibilityTolerance
+            && check.gradient <= optimalityTolerance
+    }
+
+    /// The step of a second-order escape along a unit vector from the factor `v`: `0.01 (1 + ‖v‖²)^{1/2}`.
+    static func escapeStep(from v: [Double]) -> Double {
+        0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()
     }
 
     /// One inner solve of an outer iteration: L-BFGS on the augmented Lagrangian `f` from `x`

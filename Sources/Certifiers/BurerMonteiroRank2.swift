@@ -181,8 +181,7 @@ public struct BurerMonteiroRank2: Sendable {
         var lambda = [Double](repeating: 0, count: constraints)
         var current = try evaluate(flat, lambda, 1)
         let startViolation = current.scaled.reduce(0) { $0 + max($1, 0) * max($1, 0) }
-        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, abs(scaling.objective * current.objective)) / max(1, 0.5 * startViolation), 1e-6), 1e6))
-        var innerTolerance = max(optimalityTolerance, 1e-3)
+        var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, abs(scaling.objective * current.objective)) / max(1, 0.5 * startViolation), 1e-6), 1e6), of: self)
         var outer = 0, innerIterations = 0, escapes = 0
         var status = LeastSquaresSolution.Status.inaccurate
         var check = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
@@ -191,7 +190,7 @@ public struct BurerMonteiroRank2: Sendable {
         while true {
             while outer < maxOuterIterations, !expired {
                 outer += 1
-                let report = try innerSolve(&flat, tolerance: innerTolerance, deadline: deadline) { v in
+                let report = try innerSolve(&flat, tolerance: penalty.innerTolerance, deadline: deadline) { v in
                     let e = try evaluate(v, lambda, penalty.sigma)
                     return (e.value, e.gradient)
                 }
@@ -208,15 +207,14 @@ public struct BurerMonteiroRank2: Sendable {
                     current.scaled.reduce(0) { max($0, $1) },
                     zip(lambda, current.scaled).reduce(0) { max($0, min($1.0, abs($1.1))) })
                 trace(outer, penalty.sigma, current.objective, check, lag, flat, current.gradient)
-                if check.violation <= feasibilityTolerance, check.complementarity <= feasibilityTolerance,
-                   check.gradient <= optimalityTolerance {
+                if passes(check) {
                     status = .optimal
                     break
                 }
-                let verdict = penalty.advance(measure: measure, violation: check.violation, of: self)
-                if verdict == .infeasible { status = .infeasible }
-                if verdict != .proceed { break }
-                innerTolerance = max(optimalityTolerance, 0.1 * innerTolerance)
+                if let verdict = penalty.conclude(measure: measure, violation: check.violation, of: self) {
+                    status = verdict
+                    break
+                }
             }
             guard status != .infeasible else { break }
             // Second order: the dual slack of the unscaled program at the SDP multipliers.
@@ -229,14 +227,13 @@ public struct BurerMonteiroRank2: Sendable {
                   outer < maxOuterIterations, lowest < -secondOrderTolerance * max(1, current.objective) else { break }
             escapes += 1
             status = .inaccurate
-            let scale = 0.01 * (1 + flat.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            let scale = Self.escapeStep(from: flat)
             for k in sizes.indices {
                 for i in 0..<sizes[k] {
                     flat[lag.variableOffsets[k] + sizes[k] + i] += scale * certificate.vector[lag.vectorOffsets[k] + i]
                 }
             }
             penalty.restart()
-            innerTolerance = max(optimalityTolerance, 1e-3)
         }
 
         let x = try lag.split(flat)
