@@ -20,7 +20,9 @@ final class ConfigTests: XCTestCase {
         let entry = try XCTUnwrap(config.network(named: "mnist_2_20"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: config.resolve(entry.file)))
         var pgd = TrainingRecipe.defaults(for: .pgd)
-        pgd.epochs = 80
+        pgd.epochs = 20
+        pgd.epsilonStart = 0.01
+        pgd.rampEpochs = 10
         XCTAssertEqual(config.recipes["pgd-nn"], pgd)
         let dense = try XCTUnwrap(config.recipes["dense-3"])
         XCTAssertEqual(dense.sizes, [49, 50, 50, 50, 10])
@@ -57,8 +59,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.sdp.extensionIterations, 0)
         XCTAssertEqual(c.sdp.polish, .bundle)
         XCTAssertEqual(c.sdp.bundleEvaluations, 50)
-        // The repository's table1 keeps the L-BFGS rows of the committed store.
-        XCTAssertEqual(repo.table1.sdp.polish, .lbfgs)
+        // The repository's table1 uses the default polish (its rows come from the timed bundle run).
+        XCTAssertEqual(repo.table1.sdp.polish, .automatic)
         let defaults = try ExperimentsConfig.parse("experiments:\n  table1: {}\n", path: "f.yaml").table1.sdp
         XCTAssertTrue(defaults.failFast)
         XCTAssertEqual(defaults.extensionIterations, 2000)
