@@ -82,7 +82,7 @@ extension BurerMonteiroRank2 {
                 }
                 if let report { innerIterations += report.iterations } else { expired = true }
                 lastReport = report
-                point = try reduction.evaluate(v, multipliers: lambda, sigma: sigma)
+                point = try reduction.evaluate(v, multipliers: lambda, sigma: sigma, measuresViolation: true)
                 let h = point.residual - rho
                 let newMu = max(0, mu + sigma * h)
                 var gradient = 0.0

@@ -48,11 +48,12 @@ struct LayerwiseReduction {
         var projections: [ReLUCapProjection]
     }
 
-    /// Evaluates at `v` with cap multipliers `lambda` and penalty `sigma`.
+    /// Evaluates at `v` with cap multipliers `lambda` and penalty `sigma`; `capViolation` is
+    /// measured only when `measuresViolation` (after an inner solve, not on its iterations).
     ///
     /// - Complexity: one forward and one backward product with each `W_k` on two vectors (sparse
     ///   for convolutions) and O(Σ n_k) for the projections.
-    func evaluate(_ v: [Double], multipliers lambda: [Double], sigma: Double) throws -> Point {
+    func evaluate(_ v: [Double], multipliers lambda: [Double], sigma: Double, measuresViolation: Bool = false) throws -> Point {
         let p = lag.problem, sizes = lag.sizes, last = p.layerCount, n0 = sizes[0]
         let x = try (0..<last).map { k in
             try Matrix(rows: 2, columns: sizes[k], elements: Array(v[lag.variableOffsets[k]..<lag.variableOffsets[k + 1]]))
@@ -92,10 +93,9 @@ struct LayerwiseReduction {
                 back[0, m] = 0.5 * sigma * q.derivativeA
                 back[1, m] = 0.5 * sigma * q.derivativeC
                 layer.append(q)
-                if lu != 0 || lw != 0 {
-                    capViolation = max(capViolation, ReLUCapProjection(point: zu, zw, a: a, c: c, chordAtA: true).squaredDistance.squareRoot())
-                } else {
-                    capViolation = max(capViolation, q.squaredDistance.squareRoot())
+                if measuresViolation {
+                    let own = lu != 0 || lw != 0 ? ReLUCapProjection(point: zu, zw, a: a, c: c, chordAtA: true) : q
+                    capViolation = max(capViolation, own.squaredDistance.squareRoot())
                 }
             }
             caps.append(layer)
