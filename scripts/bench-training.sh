@@ -7,6 +7,8 @@
 #
 #   scripts/bench-training.sh            full epochs (a few minutes on 2 cores)
 #   scripts/bench-training.sh --quick    20 minibatches per epoch, times scaled to a full epoch
+#   scripts/bench-training.sh --repeat 9 the plain epoch and the attack run 9 times each (default 5);
+#                                         both sides report the median (one run varies by ±30 %)
 #
 # Extra arguments go to both `experiments bench-training --json` and scripts/bench_training_jax.py.
 # JAX runs from the virtual environment .venv-bench/ (created and filled from PyPI when missing).
@@ -123,6 +125,11 @@ print(f"Swift: {fw(swift)}{'; ' + note if note else ''}. JAX: {fw(jax)}.")
 load = os.getloadavg()
 print(f"Machine: {os.cpu_count()} cores, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} at the end"
       + (f"; arguments: {extra}" if extra else "") + ".")
+for label, key in (("plain epochs", "plain_epoch_runs"), ("attacks", "pgd_attack_1000_runs")):
+    parts = [f"{name} " + ", ".join(f"{t:.2f}" for t in d[key]) for name, d in (("Swift", swift), ("JAX", jax))
+             if d is not None and d.get(key)]
+    if parts:
+        print(f"Timed {label} (s; the table gives the median): " + "; ".join(parts) + ".")
 if "--quick" in extra.split():
     print("--quick: epoch times are 20 minibatches scaled to 461; accuracy is after those 20 minibatches only.")
 EOF

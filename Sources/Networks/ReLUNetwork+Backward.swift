@@ -29,12 +29,15 @@ extension ReLUNetwork {
         var inputs = [batch]
         var x = batch
         for (k, layer) in layers.enumerated() {
+            // (β = 0 and the bias added afterwards: a bias-initialised C with β = 1 rounds
+            // differently once BLAS splits the inner dimension, and trained networks would change.)
             var y = Matrix<Scalar>(rows: x.rows, columns: layer.outputSize)
             try y.gemm(1, x, layer.weight, transposeB: true, beta: 0)
             y.addToEachRow(layer.bias)
             if k == layers.count - 1 { return ForwardTrace(inputs: inputs, scores: y) }
             y.elements.withUnsafeMutableBufferPointer { p in
-                for i in p.indices where p[i] < 0 { p[i] = 0 }
+                // A select, not a conditional store, so that the loop vectorises (NaN stays NaN).
+                for i in p.indices { p[i] = p[i] < 0 ? 0 : p[i] }
             }
             inputs.append(y)
             x = y
@@ -71,9 +74,14 @@ extension ReLUNetwork {
                 try dw.gemm(1, g, transposeA: true, x, beta: 0)
                 weights.append(dw)
                 var db = [Scalar](repeating: 0, count: layer.outputSize)
-                for i in 0..<g.rows {
-                    let base = i * g.columns
-                    for j in 0..<g.columns { db[j] += g.elements[base + j] }
+                db.withUnsafeMutableBufferPointer { d in
+                    g.elements.withUnsafeBufferPointer { gs in
+                        let n = g.columns
+                        for i in 0..<g.rows {
+                            let row = gs.baseAddress! + i * n
+                            for j in 0..<n { d[j] += row[j] }
+                        }
+                    }
                 }
                 biases.append(db)
             }
@@ -83,7 +91,7 @@ extension ReLUNetwork {
             if k > 0 {
                 previous.elements.withUnsafeMutableBufferPointer { p in
                     x.elements.withUnsafeBufferPointer { xs in
-                        for i in p.indices where xs[i] <= 0 { p[i] = 0 }
+                        for i in p.indices { p[i] = xs[i] > 0 ? p[i] : 0 }
                     }
                 }
             } else {

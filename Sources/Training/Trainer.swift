@@ -114,24 +114,29 @@ public struct Trainer {
         var regularizerSum = 0.0, regularizerLossSum = 0.0
         for b in 0..<batches {
             let indices = Array(order[(b * recipe.batchSize)..<min((b + 1) * recipe.batchSize, order.count)])
-            let x: Matrix<Float> = try training.inputs(indices)
-            let y = training.labels(indices)
-            var step = try parallelStep(network: network, inputs: x, labels: y, epsilon: eps, streamIndex: UInt64(epoch) * 1_000_000 + UInt64(b))
-            if grad != nil {
-                // The regulariser depends on the weights only: once per step, not per worker.
-                let r = try grad!.step(network: network, epsilon: eps, recipe: recipe)
-                for t in step.gradients.indices { for e in step.gradients[t].indices { step.gradients[t][e] += r.gradients[t][e] } }
-                step.loss += r.weighted
-                regularizerSum += r.value
-                regularizerLossSum += r.weighted
+            var step = try parallelStep(
+                network: network, indices: indices, epsilon: eps, streamIndex: UInt64(epoch) * 1_000_000 + UInt64(b))
+            if grad != nil || !recipe.convolutions.isEmpty {
+                var gradients = step.gradients.summed()
+                if grad != nil {
+                    // The regulariser depends on the weights only: once per step, not per worker.
+                    let r = try grad!.step(network: network, epsilon: eps, recipe: recipe)
+                    for t in gradients.indices { for e in gradients[t].indices { gradients[t][e] += r.gradients[t][e] } }
+                    step.loss += r.weighted
+                    regularizerSum += r.value
+                    regularizerLossSum += r.weighted
+                }
+                recipe.tieConvolutionGradients(&gradients)
+                step.gradients = GradientParts(gradients)
             }
-            recipe.tieConvolutionGradients(&step.gradients)
             guard step.loss.isFinite else {
                 throw TrainingError.diverged("loss is \(step.loss) at epoch \(epoch + 1), batch \(b + 1); lower --lr")
             }
             lossSum += step.loss
             errors += step.errors
-            try network.updateParameters { optimizer.update(&$0, gradients: step.gradients, lr: recipe.learningRate(atEpoch: epoch)) }
+            try network.updateParameters {
+                optimizer.update(&$0, gradients: step.gradients, lr: recipe.learningRate(atEpoch: epoch), threads: workers)
+            }
             if progressInterval > 0, Date().timeIntervalSince(lastReport) >= progressInterval {
                 lastReport = Date()
                 let elapsed = lastReport.timeIntervalSince(epochStart)
@@ -154,48 +159,36 @@ public struct Trainer {
             regularizerLoss: grad == nil ? nil : regularizerLossSum / Double(batches))
     }
 
-    /// `minibatchStep` with the minibatch split across `workers` threads: each part's mean loss and
-    /// gradient, weighted by its share of the rows, summed.
+    /// `minibatchStep` with the minibatch split across `workers` threads, each gathering its own
+    /// rows: each part's mean loss and gradient, weighted by its share of the rows.
+    ///
+    /// The parts are returned unsummed (`GradientParts`): the optimiser sums them in its own pass.
     func parallelStep(
-        network: ReLUNetwork<Float>, inputs: Matrix<Float>, labels: [Int], epsilon: Double, streamIndex: UInt64
-    ) throws -> (loss: Double, gradients: [[Float]], errors: Int) {
-        let chunks = evenChunks(inputs.rows, parts: workers)
+        network: ReLUNetwork<Float>, indices: [Int], epsilon: Double, streamIndex: UInt64
+    ) throws -> (loss: Double, gradients: GradientParts<Float>, errors: Int) {
+        let chunks = evenChunks(indices.count, parts: workers)
+        let (recipe, training) = (self.recipe, self.training)
         if chunks.count <= 1 {
-            return try Self.minibatchStep(
-                recipe: recipe, network: network, inputs: inputs, labels: labels, epsilon: epsilon, streamIndex: streamIndex)
+            let step = try Self.minibatchStep(
+                recipe: recipe, network: network, inputs: try training.inputs(indices), labels: training.labels(indices),
+                epsilon: epsilon, streamIndex: streamIndex)
+            return (step.loss, GradientParts(step.gradients), step.errors)
         }
-        let recipe = self.recipe
-        let d = inputs.columns
-        var parts = try parallelResults(chunks.count) { c in
-            let rows = chunks[c]
-            let x = try Matrix(rows: rows.count, columns: d, elements: Array(inputs.elements[(rows.lowerBound * d)..<(rows.upperBound * d)]))
+        let parts = try parallelResults(chunks.count) { c in
+            let rows = Array(indices[chunks[c]])
             return try Self.minibatchStep(
-                recipe: recipe, network: network, inputs: x, labels: Array(labels[rows]), epsilon: epsilon,
-                streamIndex: streamIndex &* 64 &+ UInt64(c))
+                recipe: recipe, network: network, inputs: try training.inputs(rows), labels: training.labels(rows),
+                epsilon: epsilon, streamIndex: streamIndex &* 64 &+ UInt64(c))
         }
-        // Σ_c share_c · gradient_c, accumulated into the first part's arrays (the same sums as
-        // from zero: 0 + x is exact).
         var loss = 0.0, errors = 0
-        var gradients = parts[0].gradients
-        parts[0].gradients = []  // the only reference left: scaling it in place does not copy
+        var weights: [Float] = []
         for (c, part) in parts.enumerated() {
-            let share = Double(chunks[c].count) / Double(inputs.rows)
+            let share = Double(chunks[c].count) / Double(indices.count)
             loss += share * part.loss
             errors += part.errors
-            let w = Float(share)
-            for t in gradients.indices {
-                gradients[t].withUnsafeMutableBufferPointer { dst in
-                    if c == 0 {
-                        for i in 0..<dst.count { dst[i] = w * dst[i] }
-                    } else {
-                        part.gradients[t].withUnsafeBufferPointer { src in
-                            for i in 0..<dst.count { dst[i] += w * src[i] }
-                        }
-                    }
-                }
-            }
+            weights.append(Float(share))
         }
-        return (loss, gradients, errors)
+        return (loss, GradientParts(parts: parts.map(\.gradients), weights: weights), errors)
     }
 
     /// The loss, its gradient and the number of training errors of one minibatch.
