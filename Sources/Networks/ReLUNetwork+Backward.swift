@@ -35,10 +35,7 @@ extension ReLUNetwork {
             try y.gemm(1, x, layer.weight, transposeB: true, beta: 0)
             y.addToEachRow(layer.bias)
             if k == layers.count - 1 { return ForwardTrace(inputs: inputs, scores: y) }
-            y.elements.withUnsafeMutableBufferPointer { p in
-                // A select, not a conditional store, so that the loop vectorises (NaN stays NaN).
-                for i in p.indices { p[i] = p[i] < 0 ? 0 : p[i] }
-            }
+            y.elements.withUnsafeMutableBufferPointer { ReLUKernels.apply($0) }
             inputs.append(y)
             x = y
         }
@@ -90,9 +87,7 @@ extension ReLUNetwork {
             try previous.gemm(1, g, layer.weight, beta: 0)
             if k > 0 {
                 previous.elements.withUnsafeMutableBufferPointer { p in
-                    x.elements.withUnsafeBufferPointer { xs in
-                        for i in p.indices { p[i] = xs[i] > 0 ? p[i] : 0 }
-                    }
+                    x.elements.withUnsafeBufferPointer { ReLUKernels.mask(p, by: $0) }
                 }
             } else {
                 inputGradient = previous

@@ -45,6 +45,9 @@ extension ReLUNetwork {
 }
 
 /// Index of the largest entry (the first one on ties).
+///
+/// Inlinable, so that callers get it specialised (it runs once per row of every minibatch).
+@inlinable
 public func argmax<C: Collection>(_ values: C) -> Int where C.Element: Comparable {
     var best = 0
     var bestValue: C.Element? = nil
