@@ -177,7 +177,7 @@ final class TrainAndAttackCommandLineTests: XCTestCase {
         let net = try ReLUNetwork<Double>.read(from: out)
         XCTAssertTrue(net.provenance?.contains("kind=plain arch=784-16-10 epochs=1 batch=512") ?? false)
 
-        r = try ExperimentsBinary.run(["attack", "--network", out, "--eps", "0.1", "--indices", "0-9", "--steps", "5"])
+        r = try ExperimentsBinary.run(["attack", "--network", out, "--eps", "0.1", "--indices", "0-9", "--steps", "5", "--restarts", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 10)
