@@ -24,6 +24,11 @@ final class ConfigTests: XCTestCase {
         pgd.epsilonStart = 0.01
         pgd.rampEpochs = 10
         XCTAssertEqual(config.recipes["pgd-nn"], pgd)
+        // LP-NN: Wong & Kolter's ICML-era recipe, a constant ε = 0.1 from the first batch.
+        var lp = TrainingRecipe.defaults(for: .lp)
+        lp.epsilonStart = 0.1
+        XCTAssertEqual(config.recipes["lp-nn"], lp)
+        XCTAssertEqual((0..<lp.epochs).map { lp.epsilon(atEpoch: $0) }, Array(repeating: 0.1, count: lp.epochs))
         let dense = try XCTUnwrap(config.recipes["dense-3"])
         XCTAssertEqual(dense.sizes, [49, 50, 50, 50, 10])
         XCTAssertEqual(dense.optimizer, .sgd(momentum: 0.9, nesterov: true))
