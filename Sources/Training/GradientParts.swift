@@ -36,25 +36,20 @@ public struct GradientParts<Scalar: BLASScalar>: Sendable {
     /// - Complexity: O(parts · parameters); none for one part of weight 1.
     public func summed() -> [[Scalar]] {
         if parts.count == 1 && weights[0] == 1 { return parts[0] }
+        // Part by part over whole tensors (loops that vectorise): w₀G₀, then + w_c G_c in order.
         return (0..<tensorCount).map { t in
-            var sum = [Scalar](repeating: 0, count: parts[0][t].count)
-            withTensor(t) { g, range in
-                sum.withUnsafeMutableBufferPointer { s in
-                    for i in range { s[i] = g(i) }
+            var sum = parts[0][t]
+            sum.withUnsafeMutableBufferPointer { s in
+                let w0 = weights[0]
+                for i in s.indices { s[i] = w0 * s[i] }
+                for c in 1..<parts.count {
+                    let w = weights[c]
+                    parts[c][t].withUnsafeBufferPointer { g in
+                        for i in s.indices { s[i] += w * g[i] }
+                    }
                 }
             }
             return sum
-        }
-    }
-
-    /// Lends `body` tensor t's summed entry `i ↦ Σ_c w_c G_c[t][i]` and its index range.
-    func withTensor<R>(_ t: Int, _ body: ((Int) -> Scalar, Range<Int>) throws -> R) rethrows -> R {
-        try withPointers(t) { pointers in
-            try body({ i in
-                var g = weights[0] * pointers[0][i]
-                for c in 1..<max(1, pointers.count) { g += weights[c] * pointers[c][i] }
-                return g
-            }, 0..<parts[0][t].count)
         }
     }
 
