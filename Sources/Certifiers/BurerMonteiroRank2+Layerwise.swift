@@ -18,18 +18,22 @@ extension BurerMonteiroRank2 {
     ///   on two vectors (sparse for convolutions) and O(Σ n_k) for the projections.
     func solveLayerwise(_ problem: LeastSquaresProblem, start: [Double], began: Date, deadline: Date?) throws -> LeastSquaresSolution {
         let lag = RankTwoLagrangian(problem)
-        let reduction = LayerwiseReduction(lag: lag)
+        var reduction = LayerwiseReduction(lag: lag)
+        reduction.rank = max(2, factorRank)
         let sizes = lag.sizes, last = problem.layerCount, rho = problem.radius
         var rng = SplitMix64(seed: seed)
         // Start: u = the forward pass, w_0 small and random, w_{k+1} = ½ W_k w_k (inside the caps).
         var v = [Double](repeating: 0, count: reduction.variableCount)
         let forwardPass = [start] + (try problem.hiddenOutputs(start))
-        var spread = (0..<sizes[0]).map { _ in initialSpread * rng.normal() }
-        for k in 0..<last {
-            if k > 0 { spread = try problem.weights[k - 1].apply(spread).map { 0.5 * $0 } }
-            for i in 0..<sizes[k] {
-                v[lag.variableOffsets[k] + i] = forwardPass[k][i]
-                v[lag.variableOffsets[k] + sizes[k] + i] = spread[i]
+        for j in 1..<reduction.rank {
+            var spread = (0..<sizes[0]).map { _ in initialSpread * rng.normal() }
+            for k in 0..<last {
+                if k > 0 { spread = try problem.weights[k - 1].apply(spread).map { 0.5 * $0 } }
+                let o = reduction.variableOffset(k)
+                for i in 0..<sizes[k] {
+                    v[o + i] = forwardPass[k][i]
+                    v[o + j * sizes[k] + i] = spread[i]
+                }
             }
         }
         var lambda = [Double](repeating: 0, count: reduction.multiplierCount)
@@ -44,15 +48,17 @@ extension BurerMonteiroRank2 {
         var expired = false
         var lastReport: LBFGS.Report?
         // The point of the last multiplier update (λ, μ are the updated ones): what `lift` needs.
-        var updated: (v: [Double], point: LayerwiseReduction.Point, sigma: Double, mu: Double) = (v, point, penalty.sigma, 0)
-        var firstOrder: (state: (v: [Double], point: LayerwiseReduction.Point, sigma: Double, mu: Double), reduced: (Double, Double, Double))?
+        // (With the reduction it belongs to: a rank increase changes the current one.)
+        typealias State = (reduction: LayerwiseReduction, v: [Double], point: LayerwiseReduction.Point, sigma: Double, mu: Double)
+        var updated: State = (reduction, v, point, penalty.sigma, 0)
+        var firstOrder: (state: State, reduced: (Double, Double, Double))?
 
         func certify(move: Bool) throws -> Bool {
-            let (flat, y) = reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
+            let (flat, y) = try updated.reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
             // At a rank-1 point some neurons' multipliers are not unique: choose them to raise λ_min(S).
             let tolerance = secondOrderTolerance * max(1, updated.point.objective)
             certificate = try lag.repairedCertificate(
-                y, at: flat, free: lanczosSteps > 0 ? reduction.freeMultipliers(updated.point, y: y) : [],
+                y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
                 iterations: multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next()).certificate
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
                 print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e", certificate.minEigenvalue ?? .nan, -certificate.y0))
@@ -61,9 +67,14 @@ extension BurerMonteiroRank2 {
                   lowest < -tolerance else { return false }
             escapes += 1
             let scale = Self.escapeStep(from: v)
-            for k in 0..<last {
-                let n = sizes[k], o = lag.variableOffsets[k] + n, lifted = lag.vectorOffsets[k]
-                for i in 0..<n { v[o + i] += scale * certificate.vector[lifted + i] }
+            if reduction.rank < maxFactorRank {
+                // Burer–Monteiro rank increase: a new column along the negative direction.
+                (reduction, v, lambda) = reduction.increasingRank(v, multipliers: lambda, column: certificate.vector, scale: scale)
+            } else {
+                for k in 0..<last {
+                    let n = sizes[k], o = reduction.variableOffset(k) + (reduction.rank - 1) * n, lifted = lag.vectorOffsets[k]
+                    for i in 0..<n { v[o + i] += scale * certificate.vector[lifted + i] }
+                }
             }
             penalty.restart()
             return true
@@ -92,9 +103,9 @@ extension BurerMonteiroRank2 {
                 for i in lambda.indices { capStep = max(capStep, abs(newLambda[i] - lambda[i]) / sigma) }
                 let measure = max(abs(max(h, -mu / sigma)), capStep)
                 (lambda, mu) = (newLambda, newMu)
-                updated = (v, point, sigma, mu)
+                updated = (reduction, v, point, sigma, mu)
                 reduced = (gradient, max(0, h, point.capViolation), max(min(mu, abs(h)), capStep))
-                traceLayerwise(outer, sigma, point, newMu, reduced, v, lag, lastReport)
+                traceLayerwise(outer, sigma, point, newMu, reduced, v, reduction, lastReport)
                 if passes(reduced) {
                     status = .optimal
                     break
@@ -119,13 +130,13 @@ extension BurerMonteiroRank2 {
             if (try? certify(move: false)) == nil { certificate = (0, nil, []) }
         }
 
-        let (flat, y) = reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
-        let full = try fullChecks(lag, flat: flat, y: y)
+        // The full program's first-order checks at the lifted point (rank 2; the reduced ones else).
+        let (flat, y) = try updated.reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
+        let full = updated.reduction.rank == 2 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
         let x = try lag.split(flat)
-        let u = x.flatMap { Array($0.row(0)) }, w = x.flatMap { Array($0.row(1)) }
         var solution = LeastSquaresSolution(
             status: status, objective: updated.point.objective, x: Array(x[0].row(0)),
-            z: (1...last).map { Array(x[$0].row(0)) }, rankRatio: Self.gramRankRatio(u: u, w: w),
+            z: (1...last).map { Array(x[$0].row(0)) }, rankRatio: try updated.reduction.rankRatio(updated.v, updated.point),
             iterations: outer, seconds: Date().timeIntervalSince(began))
         solution.stationarity = LeastSquaresSolution.Stationarity(
             gradient: max(full.gradient, reduced.gradient), violation: max(full.violation, reduced.violation),
@@ -140,19 +151,19 @@ extension BurerMonteiroRank2 {
     /// neurons sit near `a = 0`, at a degenerate corner (`c ≈ 0`, half-plane active) or on the chord.
     private func traceLayerwise(
         _ outer: Int, _ sigma: Double, _ point: LayerwiseReduction.Point, _ mu: Double,
-        _ check: (gradient: Double, violation: Double, complementarity: Double), _ v: [Double], _ lag: RankTwoLagrangian,
-        _ report: LBFGS.Report?
+        _ check: (gradient: Double, violation: Double, complementarity: Double), _ v: [Double],
+        _ reduction: LayerwiseReduction, _ report: LBFGS.Report?
     ) {
         guard ProcessInfo.processInfo.environment["BM2_TRACE"] != nil else { return }
-        let n0 = lag.sizes[0]
-        let w = v[n0..<2 * n0].reduce(0) { max($0, abs($1)) }
-        print(String(format: "BM2-L outer %d σ %.0e f %.10e ψ %.10e ∇ %.1e viol %.1e comp %.1e |w_0| %.1e",
-                     outer, sigma, point.objective, point.residual, check.gradient, check.violation, check.complementarity, w),
+        let lag = reduction.lag, n0 = lag.sizes[0]
+        let w = v[n0..<reduction.rank * n0].reduce(0) { max($0, abs($1)) }
+        print(String(format: "BM2-L outer %d r %d σ %.0e f %.10e ψ %.10e ∇ %.1e viol %.1e comp %.1e |w_0| %.1e",
+                     outer, reduction.rank, sigma, point.objective, point.residual, check.gradient, check.violation, check.complementarity, w),
               report.map { "inner \($0.iterations) it \($0.evaluations) ev |g| \(String(format: "%.1e", $0.gradientNorm))" } ?? "inner expired")
         var blocks: [String] = []
         for k in 0..<lag.problem.layerCount {
-            let o = lag.variableOffsets[k], n = lag.sizes[k]
-            for (name, range) in [("u", o..<o + n), ("w", o + n..<o + 2 * n)] {
+            let o = reduction.variableOffset(k), n = lag.sizes[k]
+            for (name, range) in [("u", o..<o + n), ("w", o + n..<o + reduction.rank * n)] {
                 let g = range.reduce(0) { max($0, abs(point.gradient[$1] + mu * point.residualGradient[$1])) }
                 blocks.append(String(format: "%@%d %.1e", name, k, g))
             }

@@ -24,7 +24,7 @@ extension BurerMonteiroRank2 {
         let reduction = OneLayerReduction(lag: lag)
         let n0 = lag.sizes[0], rho = problem.radius
         var rng = SplitMix64(seed: seed)
-        var rank = max(2, oneLayerRank)
+        var rank = max(2, factorRank)
         var v = start + (0..<(rank - 1) * n0).map { _ in initialSpread * rng.normal() }
         var point = try reduction.evaluate(v)
         var mu = 0.0
@@ -51,7 +51,7 @@ extension BurerMonteiroRank2 {
             escapes += 1
             let scale = Self.escapeStep(from: v)
             let offset = lag.vectorOffsets[0], column = (rank - 1) * n0
-            if rank < oneLayerMaxRank {
+            if rank < maxFactorRank {
                 // Burer–Monteiro rank increase: a new column along the negative direction.
                 v += (0..<n0).map { scale * certificate.vector[offset + $0] }
                 rank += 1

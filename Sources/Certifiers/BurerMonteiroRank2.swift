@@ -44,12 +44,13 @@ public struct BurerMonteiroRank2: Sendable {
     /// One layer: an inner solve that stalls with the ball violated by at most this tries the
     /// second-order escape at once (see `solveOneLayer`).
     public var stallEscapeViolation = 1e-3
-    /// One layer: the number of factor columns (2 is BM2; more lets the factor reach SDP solutions
-    /// of higher rank, for which rank 2 cannot pass the second-order check).
-    public var oneLayerRank = 2
-    /// One layer: escapes add a factor column, up to this many, instead of moving the last one
-    /// (Burer–Monteiro's rank increase; 2 keeps BM2's rank).
-    public var oneLayerMaxRank = 2
+    /// The number of factor columns to start with (2 is BM2; more lets the factor reach SDP
+    /// solutions of higher rank, for which rank 2 cannot pass the second-order check). Used by the
+    /// one-layer and the layerwise reductions; the full augmented Lagrangian is rank 2 only.
+    public var factorRank = 2
+    /// Escapes add a factor column, up to this many, instead of moving the last one
+    /// (Burer–Monteiro's rank increase; 2 keeps BM2's rank). Reductions only, as `factorRank`.
+    public var maxFactorRank = 2
     /// One layer: minimise `(u_1, w_1)` out (`OneLayerReduction`, `solveOneLayer`) instead of
     /// running the augmented Lagrangian on all 3 n_1 + 1 constraints.
     public var reducesOneLayer = true

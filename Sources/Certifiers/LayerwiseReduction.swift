@@ -17,15 +17,27 @@ import LinearAlgebra
 /// SDP certificate are `σ` times the projection's (`lift`). `dist²` to `D'` is C¹ in the point and,
 /// by the envelope theorem, in `(a, c)` away from `c = 0`; keeping `u ≥ 0` apart avoids the kink of
 /// `max(0, a)` at `a = 0` that a cap cut at `u ≥ ReLU(a)` would put into the function.
+///
+/// With `rank` r > 2 the factor has r columns: `w_k` becomes `r − 1` rows, `c = W w_{k−1}` a vector
+/// of R^{r−1}, the cap `{p ∈ R^r : ‖p‖² ≤ ⟨p, (a, c)⟩, p_1 ≥ a}` a ball cut by a half-space, and
+/// `λ_m ∈ R^r` (Burer–Monteiro's rank increase, for SDP solutions BM2's rank cannot reach and for
+/// the spurious rank-2 points where some caps collapse to a point, `c_m = 0`, and no multiplier
+/// exists). The projection onto the ball cap is planar (`ReLUCapProjection.init(point:offset:a:cNorm:)`).
 struct LayerwiseReduction {
     let lag: RankTwoLagrangian
+    /// Factor columns r (2: BM2).
+    var rank = 2
 
-    /// Number of variables `[u_0, w_0, …, u_{ℓ−1}, w_{ℓ−1}]`: `2 Σ_{k<ℓ} n_k`.
-    var variableCount: Int { lag.variableOffsets[lag.problem.layerCount] }
-    /// Number of multipliers (three per neuron of layers 1 … ℓ−1: the cap's `λ_u, λ_w` and ν).
-    var multiplierCount: Int { 3 * (lag.sizes.dropLast().reduce(0, +) - lag.sizes[0]) }
-    /// Where layer k's `[λ_u; λ_w; ν]` block (3 n_k numbers) starts, for k = 1 … ℓ−1.
-    func multiplierOffset(_ k: Int) -> Int { 3 * (lag.sizes[1..<k].reduce(0, +)) }
+    /// Neurons of the layers before k.
+    private func neurons(before k: Int) -> Int { lag.sizes[0..<k].reduce(0, +) }
+    /// Number of variables `[u_0, w_0, …, u_{ℓ−1}, w_{ℓ−1}]`: `r Σ_{k<ℓ} n_k`.
+    var variableCount: Int { rank * neurons(before: lag.problem.layerCount) }
+    /// Where layer k's `r × n_k` block (row 0 `u_k`, rows 1 … r − 1 `w_k`) starts.
+    func variableOffset(_ k: Int) -> Int { rank * neurons(before: k) }
+    /// Number of multipliers (r + 1 per neuron of layers 1 … ℓ−1: the cap's `λ ∈ R^r` and ν).
+    var multiplierCount: Int { (rank + 1) * (neurons(before: lag.problem.layerCount) - lag.sizes[0]) }
+    /// Where layer k's `[λ_u; λ_w …; ν]` block ((r + 1) n_k numbers) starts, for k = 1 … ℓ−1.
+    func multiplierOffset(_ k: Int) -> Int { (rank + 1) * (neurons(before: k) - lag.sizes[0]) }
 
     /// The reduced functions at one point.
     struct Point {
@@ -38,90 +50,160 @@ struct LayerwiseReduction {
         /// ψ and its gradient.
         var residual: Double
         var residualGradient: [Double]
-        /// Per hidden layer 1 … ℓ−1 (index k − 1), the projections of `(u_k, w_k) + λ/σ`.
+        /// Per hidden layer 1 … ℓ−1 (index k − 1), the projections of `(u_k, w_k) + λ/σ` (for
+        /// r > 2 the planar ones: `c` is `‖c‖` there, `w` a coordinate of the plane).
         var caps: [[ReLUCapProjection]]
+        /// Per hidden layer, the projections themselves as an `r × n_k` matrix.
+        var capPoints: [Matrix<Double>]
         /// `max_m dist((u_k, w_k)_m, D'_m)` and `max(0, −u_k)` over the hidden layers.
         var capViolation: Double
         /// Per hidden layer, the updated multipliers `max(0, ν − σ u)` of `u ≥ 0`.
         var lowerMultipliers: [[Double]]
-        /// The last layer's projections of `(ẑ_m, 0)` (the eliminated `u_ℓ, w_ℓ`).
+        /// The last layer's projections of `(ẑ_m, 0)` (the eliminated `u_ℓ, w_ℓ`), and their `w`
+        /// parts as an `(r − 1) × n_ℓ` matrix (along `c_m / ‖c_m‖` for r > 2).
         var projections: [ReLUCapProjection]
+        var lastW: Matrix<Double>
+    }
+
+    /// The factor at `v` as one `r × n_k` matrix per layer k < ℓ.
+    func split(_ v: [Double]) throws -> [Matrix<Double>] {
+        try (0..<lag.problem.layerCount).map { k in
+            try Matrix(rows: rank, columns: lag.sizes[k], elements: Array(v[variableOffset(k)..<variableOffset(k + 1)]))
+        }
     }
 
     /// Evaluates at `v` with cap multipliers `lambda` and penalty `sigma`; `capViolation` is
     /// measured only when `measuresViolation` (after an inner solve, not on its iterations).
     ///
-    /// - Complexity: one forward and one backward product with each `W_k` on two vectors (sparse
-    ///   for convolutions) and O(Σ n_k) for the projections.
+    /// - Complexity: one forward and one backward product with each `W_k` on r vectors (sparse
+    ///   for convolutions) and O(r Σ n_k) for the projections.
     func evaluate(_ v: [Double], multipliers lambda: [Double], sigma: Double, measuresViolation: Bool = false) throws -> Point {
-        let p = lag.problem, sizes = lag.sizes, last = p.layerCount, n0 = sizes[0]
-        let x = try (0..<last).map { k in
-            try Matrix(rows: 2, columns: sizes[k], elements: Array(v[lag.variableOffsets[k]..<lag.variableOffsets[k + 1]]))
-        }
+        let p = lag.problem, sizes = lag.sizes, last = p.layerCount, n0 = sizes[0], r = rank
+        let x = try split(v)
         let wx = try (0..<last).map { try lag.product(x[$0], layer: $0) }
-        var gradients = x.map { Matrix<Double>(rows: 2, columns: $0.columns) }
+        var gradients = x.map { Matrix<Double>(rows: r, columns: $0.columns) }
         var residualGradients = gradients
         var objective = 0.0
         for i in 0..<n0 {
-            let d = x[0][0, i] - p.center[i], w = x[0][1, i]
-            objective += d * d + w * w
+            let d = x[0][0, i] - p.center[i]
+            objective += d * d
             gradients[0][0, i] = 2 * d
-            gradients[0][1, i] = 2 * w
+            for j in 1..<r {
+                let w = x[0][j, i]
+                objective += w * w
+                gradients[0][j, i] = 2 * w
+            }
         }
         var penalty = 0.0, capViolation = 0.0
-        var caps: [[ReLUCapProjection]] = [], lowers: [[Double]] = []
+        var caps: [[ReLUCapProjection]] = [], capPoints: [Matrix<Double>] = [], lowers: [[Double]] = []
         for k in 1..<max(1, last) {
             let n = sizes[k], offset = multiplierOffset(k)
             var lower = [Double](repeating: 0, count: n)
-            var back = Matrix<Double>(rows: 2, columns: n)
+            var back = Matrix<Double>(rows: r, columns: n)
+            var points = Matrix<Double>(rows: r, columns: n)
             var layer: [ReLUCapProjection] = []
             layer.reserveCapacity(n)
             for m in 0..<n {
-                let a = wx[k - 1][0, m] + p.biases[k - 1][m], c = wx[k - 1][1, m]
-                let lu = lambda[offset + m], lw = lambda[offset + n + m]
-                let zu = x[k][0, m], zw = x[k][1, m]
-                let yu = zu + lu / sigma, yw = zw + lw / sigma
-                let q = ReLUCapProjection(point: yu, yw, a: a, c: c, chordAtA: true)
-                penalty += 0.5 * sigma * q.squaredDistance - (lu * lu + lw * lw) / (2 * sigma)
-                let nu = lambda[offset + 2 * n + m], shifted = max(0, nu - sigma * zu)
+                let a = wx[k - 1][0, m] + p.biases[k - 1][m]
+                let zu = x[k][0, m], lu = lambda[offset + m], yu = zu + lu / sigma
+                var squaredMultiplier = lu * lu
+                let q: ReLUCapProjection
+                if r == 2 {
+                    let c = wx[k - 1][1, m], lw = lambda[offset + n + m], yw = x[k][1, m] + lw / sigma
+                    squaredMultiplier += lw * lw
+                    q = ReLUCapProjection(point: yu, yw, a: a, c: c, chordAtA: true)
+                    points[1, m] = q.w
+                    gradients[k][1, m] += sigma * (yw - q.w)
+                    back[1, m] = 0.5 * sigma * q.derivativeC
+                } else {
+                    // The plane through the ball's centre spanned by e₁ and y_w − c/2.
+                    var c2 = 0.0, e2 = 0.0
+                    for j in 1..<r {
+                        let c = wx[k - 1][j, m], l = lambda[offset + j * n + m], e = x[k][j, m] + l / sigma - 0.5 * c
+                        squaredMultiplier += l * l
+                        c2 += c * c
+                        e2 += e * e
+                    }
+                    let e = e2.squareRoot()
+                    q = ReLUCapProjection(point: yu, offset: e, a: a, cNorm: c2.squareRoot())
+                    let shift = e > 0 ? q.offset / e : 0
+                    for j in 1..<r {
+                        let c = wx[k - 1][j, m], y = x[k][j, m] + lambda[offset + j * n + m] / sigma
+                        let qw = 0.5 * c + shift * (y - 0.5 * c)
+                        points[j, m] = qw
+                        gradients[k][j, m] += sigma * (y - qw)
+                        back[j, m] = -sigma * q.disk * qw
+                    }
+                }
+                points[0, m] = q.u
+                penalty += 0.5 * sigma * q.squaredDistance - squaredMultiplier / (2 * sigma)
+                let nu = lambda[offset + r * n + m], shifted = max(0, nu - sigma * zu)
                 penalty += (shifted * shifted - nu * nu) / (2 * sigma)
-                gradients[k][0, m] -= shifted
+                gradients[k][0, m] += sigma * (yu - q.u) - shifted
+                back[0, m] = 0.5 * sigma * q.derivativeA
                 lower[m] = shifted
                 capViolation = max(capViolation, -zu)
-                gradients[k][0, m] += sigma * (yu - q.u)
-                gradients[k][1, m] += sigma * (yw - q.w)
-                back[0, m] = 0.5 * sigma * q.derivativeA
-                back[1, m] = 0.5 * sigma * q.derivativeC
                 layer.append(q)
                 if measuresViolation {
-                    let own = lu != 0 || lw != 0 ? ReLUCapProjection(point: zu, zw, a: a, c: c, chordAtA: true) : q
-                    capViolation = max(capViolation, own.squaredDistance.squareRoot())
+                    capViolation = max(capViolation, ownDistance(x[k], m, wx[k - 1], a: a, lambda: lambda, offset: offset, q))
                 }
             }
             caps.append(layer)
+            capPoints.append(points)
             lowers.append(lower)
             try lag.accumulate(back, layer: k - 1, into: &gradients[k - 1])
         }
-        let n = sizes[last]
+        let n = sizes[last], before = wx[last - 1]
         var projections: [ReLUCapProjection] = []
         projections.reserveCapacity(n)
+        var lastW = Matrix<Double>(rows: r - 1, columns: n), norms = [Double](repeating: 0, count: n)
         var squared = 0.0
         for m in 0..<n {
-            let q = ReLUCapProjection(target: p.target[m], a: wx[last - 1][0, m] + p.biases[last - 1][m], c: wx[last - 1][1, m])
+            var c = before[1, m]
+            if r > 2 {
+                c = (1..<r).reduce(0) { $0 + before[$1, m] * before[$1, m] }.squareRoot()
+            }
+            norms[m] = c
+            let q = ReLUCapProjection(target: p.target[m], a: before[0, m] + p.biases[last - 1][m], c: c)
             squared += q.squaredDistance
             projections.append(q)
+            for j in 1..<r { lastW[j - 1, m] = r == 2 ? q.w : (c > 0 ? q.w * before[j, m] / c : 0) }
         }
         let residual = squared.squareRoot(), half = 0.5 / max(residual, 1e-300)
-        var back = Matrix<Double>(rows: 2, columns: n)
+        var back = Matrix<Double>(rows: r, columns: n)
         for m in 0..<n {
             back[0, m] = half * projections[m].derivativeA
-            back[1, m] = half * projections[m].derivativeC
+            if r == 2 {
+                back[1, m] = half * projections[m].derivativeC
+            } else if norms[m] > 0 {
+                let scale = half * projections[m].derivativeC / norms[m]
+                for j in 1..<r { back[j, m] = scale * before[j, m] }
+            }
         }
         try lag.accumulate(back, layer: last - 1, into: &residualGradients[last - 1])
         return Point(
             objective: objective, penalty: penalty, gradient: gradients.flatMap(\.elements), residual: residual,
-            residualGradient: residualGradients.flatMap(\.elements), caps: caps, capViolation: capViolation,
-            lowerMultipliers: lowers, projections: projections)
+            residualGradient: residualGradients.flatMap(\.elements), caps: caps, capPoints: capPoints,
+            capViolation: capViolation, lowerMultipliers: lowers, projections: projections, lastW: lastW)
+    }
+
+    /// `dist((u_k, w_k)_m, D'_m)` of the point itself (not shifted by `λ/σ`); `q` is the shifted
+    /// point's projection, the same when the multipliers are 0.
+    private func ownDistance(
+        _ x: Matrix<Double>, _ m: Int, _ wx: Matrix<Double>, a: Double, lambda: [Double], offset: Int, _ q: ReLUCapProjection
+    ) -> Double {
+        let n = x.columns
+        guard (0..<rank).contains(where: { lambda[offset + $0 * n + m] != 0 }) else { return q.squaredDistance.squareRoot() }
+        if rank == 2 {
+            return ReLUCapProjection(point: x[0, m], x[1, m], a: a, c: wx[1, m], chordAtA: true).squaredDistance.squareRoot()
+        }
+        var c2 = 0.0, e2 = 0.0
+        for j in 1..<rank {
+            let c = wx[j, m], e = x[j, m] - 0.5 * c
+            c2 += c * c
+            e2 += e * e
+        }
+        return ReLUCapProjection(point: x[0, m], offset: e2.squareRoot(), a: a, cNorm: c2.squareRoot()).squaredDistance.squareRoot()
     }
 
     /// The multipliers after an outer iteration: `λ_m ← σ ((u, w)_m + λ_m/σ − q_m)`, the
@@ -129,64 +211,37 @@ struct LayerwiseReduction {
     func updatedMultipliers(_ point: Point, sigma: Double, v: [Double], multipliers lambda: [Double]) -> [Double] {
         var out = lambda
         for k in 1..<max(1, lag.problem.layerCount) {
-            let n = lag.sizes[k], offset = multiplierOffset(k), base = lag.variableOffsets[k]
+            let n = lag.sizes[k], offset = multiplierOffset(k), base = variableOffset(k), q = point.capPoints[k - 1]
             for m in 0..<n {
-                let q = point.caps[k - 1][m]
-                out[offset + m] = lambda[offset + m] + sigma * (v[base + m] - q.u)
-                out[offset + n + m] = lambda[offset + n + m] + sigma * (v[base + n + m] - q.w)
-                out[offset + 2 * n + m] = point.lowerMultipliers[k - 1][m]
+                for j in 0..<rank {
+                    out[offset + j * n + m] = lambda[offset + j * n + m] + sigma * (v[base + j * n + m] - q[j, m])
+                }
+                out[offset + rank * n + m] = point.lowerMultipliers[k - 1][m]
             }
         }
         return out
     }
 
-    /// BM2's full factor `[u_0, w_0, …, u_ℓ, w_ℓ]` (`RankTwoLagrangian` layout) and its SDP
-    /// multipliers at `v`, from the point evaluated there with penalty `sigma` and the ball's
-    /// multiplier `ballMultiplier` (for ψ ≤ ρ).
-    ///
-    /// A hidden cap's half-plane and disk multipliers are σ times its projection's (the half-plane
-    /// is the affine constraint when `a > 0`, else the lower one); the last layer's are twice the
-    /// squared ball's multiplier `μ / (2ψ)` times its projection's, as in `OneLayerReduction.lift`.
-    func lift(_ v: [Double], _ point: Point, sigma: Double, ballMultiplier: Double) -> (flat: [Double], y: [Double]) {
-        let last = lag.problem.layerCount, n = lag.sizes[last]
-        var flat = Array(v[0..<variableCount]) + [Double](repeating: 0, count: 2 * n)
-        var y = [Double](repeating: 0, count: lag.constraintCount)
-        for k in 1..<max(1, last) {
-            let nk = lag.sizes[k], base = lag.constraintOffsets[k - 1]
-            for m in 0..<nk {
-                let q = point.caps[k - 1][m]
-                y[base + m] = point.lowerMultipliers[k - 1][m]
-                y[base + nk + m] = sigma * q.halfPlane
-                y[base + 2 * nk + m] = sigma * q.disk
+    /// `v` and the multipliers with one more factor column: `column` (one entry per variable of
+    /// the lifted vector `(t, x_0, …)`, `t` ignored) scaled by `scale` becomes each layer's new
+    /// last row, and its multipliers start at 0.
+    func increasingRank(_ v: [Double], multipliers lambda: [Double], column: [Double], scale: Double)
+        -> (reduction: LayerwiseReduction, v: [Double], multipliers: [Double])
+    {
+        var wider = self
+        wider.rank += 1
+        var newV: [Double] = [], newLambda: [Double] = []
+        newV.reserveCapacity(wider.variableCount)
+        let lifted = lag.vectorOffsets
+        for k in 0..<lag.problem.layerCount {
+            let n = lag.sizes[k]
+            newV += v[variableOffset(k)..<variableOffset(k + 1)]
+            newV += (0..<n).map { scale * column[lifted[k] + $0] }
+            if k > 0 {
+                let o = multiplierOffset(k)
+                newLambda += lambda[o..<o + rank * n] + [Double](repeating: 0, count: n) + lambda[o + rank * n..<o + (rank + 1) * n]
             }
         }
-        let ball = point.residual > 0 ? ballMultiplier / (2 * point.residual) : 0
-        let base = lag.constraintOffsets[last - 1], offset = variableCount
-        for m in 0..<n {
-            let q = point.projections[m]
-            flat[offset + m] = q.u
-            flat[offset + n + m] = q.w
-            y[base + (q.halfPlaneIsAffine ? n : 0) + m] = 2 * ball * q.halfPlane
-            y[base + 2 * n + m] = 2 * ball * q.disk
-        }
-        y[y.count - 1] = ball
-        return (flat, y)
-    }
-
-    /// The neurons (every layer) whose SDP multipliers `lift` chose among several: at the point
-    /// `(ReLU(a), 0)` of a cap with `c ≈ 0` (`|c| ≤ 10⁻⁶ |a|`) where the half-plane active there
-    /// (`u ≥ a` when `a > 0`, else `u ≥ 0`) has a positive multiplier; slope `|a|`.
-    func freeMultipliers(_ point: Point, y: [Double]) -> [RankTwoLagrangian.FreeMultiplier] {
-        let last = lag.problem.layerCount
-        var free: [RankTwoLagrangian.FreeMultiplier] = []
-        let layers = point.caps + [point.projections]
-        for k in 1...last {
-            let n = lag.sizes[k], base = lag.constraintOffsets[k - 1]
-            for (m, q) in layers[k - 1].enumerated() where q.a != 0 && abs(q.c) <= 1e-6 * abs(q.a) {
-                let half = base + (q.a > 0 ? n : 0) + m
-                if y[half] > 0 { free.append(.init(halfPlane: half, product: base + 2 * n + m, slope: abs(q.a))) }
-            }
-        }
-        return free
+        return (wider, newV, newLambda)
     }
 }

@@ -90,3 +90,27 @@ struct ReLUCapProjection {
         derivativeC = -2 * disk * w
     }
 }
+
+extension ReLUCapProjection {
+    /// Projects onto the cap of a factor with r > 2 columns, through the plane it reduces to.
+    ///
+    /// The cap `{p = (u, w) ∈ R × R^{r−1} : ‖p‖² ≤ ⟨p, (a, c)⟩, u ≥ a}` is a ball (centre
+    /// `(a, c)/2`, radius `‖(a, c)‖/2`) cut by a half-space. Stationarity of the projection of
+    /// `(y_u, y_w)` gives `q_w = (y_w + λ₁ c)/(1 + 2λ₁)`, on the segment from `c/2` to `y_w`, so the
+    /// projection lies in the plane through the centre spanned by `e₁` and `y_w − c/2`. There the
+    /// cap is the planar `D'(a, ‖c‖)` shifted by `‖c‖/2` along `w`, and the point is
+    /// `(y_u, ‖c‖/2 + e)` with `e = ‖y_w − c/2‖`:
+    ///
+    /// ```
+    /// q_w = c/2 + (offset / e) (y_w − c/2),    ∂φ/∂c = −2 λ₁ q_w
+    /// ```
+    /// The multipliers `disk`, `halfPlane` and `derivativeA` are those of the cap in R^r; `w`,
+    /// `c` and `derivativeC` are the plane's.
+    init(point yu: Double, offset e: Double, a: Double, cNorm: Double) {
+        self.init(point: yu, 0.5 * cNorm + e, a: a, c: cNorm, chordAtA: true)
+    }
+
+    /// The projection's distance from the ball's centre level along the plane's `w` axis
+    /// (`offset` of the planar projection, in [0, e]).
+    var offset: Double { w - 0.5 * c }
+}

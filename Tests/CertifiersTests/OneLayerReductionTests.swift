@@ -63,7 +63,7 @@ final class OneLayerReductionTests: XCTestCase {
             guard reference.status == .optimal else { continue }
             let two = try BurerMonteiroRank2().solve(p)
             var solver = BurerMonteiroRank2()
-            solver.oneLayerRank = 4
+            solver.factorRank = 4
             let four = try solver.solve(p)
             let context = "CSDP \(reference.objective), rank 2 \(two.objective) (\(two.status)), rank 4 \(four.objective) (\(four.status))"
             XCTAssertEqual(four.status, .optimal, context)

@@ -43,7 +43,7 @@ func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolve
     case .bm2:
         var bm2 = BurerMonteiroRank2()
         bm2.timeLimit = bm2TimeLimit
-        if let bm2Rank { (bm2.oneLayerRank, bm2.oneLayerMaxRank) = (bm2Rank, bm2Rank) }
+        if let bm2Rank { (bm2.factorRank, bm2.maxFactorRank) = (bm2Rank, bm2Rank) }
         return try bm2.solve(problem)
     }
 }
