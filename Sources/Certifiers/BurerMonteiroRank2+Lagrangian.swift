@@ -169,14 +169,21 @@ struct RankTwoLagrangian {
     }
 
     /// The dual certificate at the factor `flat` and SDP multipliers `y`: `y_0` making the constant
-    /// row of `S(y)[1; u]` vanish, and a Lanczos estimate (`steps` steps; `nil` when 0) of
-    /// `λ_min(S(y))` with its vector in the lifted space.
+    /// row of `S(y)[1; u]` vanish, and an estimate (`nil` when `steps` is 0) of `λ_min(S(y))` with
+    /// its vector in the lifted space: the smaller of a `steps`-step Lanczos estimate and the
+    /// Rayleigh quotients at the factor's columns `(1, u)` and `(0, w)`.
     ///
-    /// - Complexity: two passes through the weights per Lanczos step.
+    /// The columns guard against a Lanczos run that has not converged: with `G = V Vᵀ`,
+    /// `⟨S(y), G⟩` is the primal objective minus the dual bound `−y_0` (up to the constraints'
+    /// complementarity), so a dual bound above the objective means some column has `vᵀ S v < 0`,
+    /// which the quotient then reports.
+    ///
+    /// - Complexity: two passes through the weights per Lanczos step, plus two for the columns.
     func dualCertificate(_ y: [Double], at flat: [Double], steps: Int, seed: UInt64) throws
         -> (y0: Double, minEigenvalue: Double?, vector: [Double])
     {
-        let rows = try split(flat).map { try Matrix(rows: 1, columns: $0.columns, elements: Array($0.row(0))) }
+        let factor = try split(flat)
+        let rows = try factor.map { try Matrix(rows: 1, columns: $0.columns, elements: Array($0.row(0))) }
         let y0 = -(try slackProduct(y, constant: 0, t: [1], x: rows, wx: try forward(rows)).t[0])
         guard steps > 0 else { return (y0, nil, []) }
         let dimension = 1 + sizes.reduce(0, +)
@@ -188,6 +195,18 @@ struct RankTwoLagrangian {
             }
         }
         if let failure { throw failure }
-        return (y0, -top.value, top.vector)
+        var best = (value: -top.value, vector: top.vector)
+        for (t, row) in [(1.0, 0), (0.0, 1)] {
+            let column = [t] + factor.flatMap { Array($0.row(row)) }
+            let norm2 = column.reduce(0) { $0 + $1 * $1 }
+            guard norm2 > 0 else { continue }
+            let product = try slackProduct(y, constant: y0, vector: column)
+            let quotient = zip(column, product).reduce(0) { $0 + $1.0 * $1.1 } / norm2
+            if quotient < best.value {
+                let norm = norm2.squareRoot()
+                best = (quotient, column.map { $0 / norm })
+            }
+        }
+        return (y0, best.value, best.vector)
     }
 }
