@@ -265,6 +265,26 @@ public struct BurerMonteiroRank2: Sendable {
                      check.gradient, check.violation, check.complementarity), parts.joined(separator: " "))
     }
 
+    /// `λ₁/λ₂` of G = F Fᵀ for the factor `F = [1 0 …; u w w' …]` given its columns `u, w, w', …`
+    /// (without the constant row): the eigenvalues of the r × r Gram matrix `FᵀF`
+    /// (`gramRankRatio` in closed form for r = 2; `.nan` when it is not finite).
+    ///
+    /// - Complexity: one r × r eigendecomposition (none for r = 2).
+    static func factorRankRatio(columns: [[Double]]) throws -> Double {
+        let r = columns.count
+        var gram = Matrix<Double>(rows: r, columns: r)
+        for i in 0..<r {
+            for j in i..<r {
+                let d = zip(columns[i], columns[j]).reduce(0) { $0 + $1.0 * $1.1 } + (i == 0 && j == 0 ? 1 : 0)
+                gram[i, j] = d
+                gram[j, i] = d
+            }
+        }
+        guard gram.isFinite else { return .nan }
+        if r == 2 { return gramRankRatio(u: columns[0], w: columns[1]) }
+        return LeastSquaresSolution.rankRatio(ascending: try gram.symmetricEigen(vectors: false).values)
+    }
+
     /// `λ₁/λ₂` of `[1 0; u w]ᵀ[1 0; u w] = [1 + ‖u‖², uᵀw; uᵀw, ‖w‖²]` (`.infinity` when λ₂ = 0).
     ///
     /// λ₂ = det/λ₁ with `det = ‖w‖² + (‖u‖²‖w‖² − (uᵀw)²)`, the bracket clamped at 0 (Cauchy–Schwarz).

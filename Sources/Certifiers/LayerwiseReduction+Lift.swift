@@ -43,17 +43,7 @@ extension LayerwiseReduction {
         var columns = try split(v).map { x in (0..<rank).map { Array(x.row($0)) } }
         columns.append([point.projections.map(\.u)] + (0..<rank - 1).map { Array(point.lastW.row($0)) })
         let joined = (0..<rank).map { j in columns.flatMap { $0[j] } }
-        if rank == 2 { return BurerMonteiroRank2.gramRankRatio(u: joined[0], w: joined[1]) }
-        var gram = Matrix<Double>(rows: rank, columns: rank)
-        for i in 0..<rank {
-            for j in i..<rank {
-                let d = zip(joined[i], joined[j]).reduce(0) { $0 + $1.0 * $1.1 } + (i == 0 && j == 0 ? 1 : 0)
-                gram[i, j] = d
-                gram[j, i] = d
-            }
-        }
-        guard gram.isFinite else { return .nan }
-        return LeastSquaresSolution.rankRatio(ascending: try gram.symmetricEigen(vectors: false).values)
+        return try BurerMonteiroRank2.factorRankRatio(columns: joined)
     }
 
     /// The neurons (every layer) whose SDP multipliers `lift` chose among several: at the point

@@ -117,18 +117,6 @@ struct OneLayerReduction {
             let c = c2.squareRoot()
             for j in 1..<rows { columns[j][n0 + m] = rows == 2 ? q.w : (c > 0 ? q.w * wx[j, m] / c : 0) }
         }
-        var gram = Matrix<Double>(rows: rows, columns: rows)
-        for i in 0..<rows {
-            for j in i..<rows {
-                let d = zip(columns[i], columns[j]).reduce(0) { $0 + $1.0 * $1.1 } + (i == 0 && j == 0 ? 1 : 0)
-                gram[i, j] = d
-                gram[j, i] = d
-            }
-        }
-        guard gram.isFinite else { return .nan }
-        if rows == 2 {
-            return BurerMonteiroRank2.gramRankRatio(u: columns[0], w: columns[1])
-        }
-        return LeastSquaresSolution.rankRatio(ascending: try gram.symmetricEigen(vectors: false).values)
+        return try BurerMonteiroRank2.factorRankRatio(columns: columns)
     }
 }

@@ -22,6 +22,20 @@ final class BurerMonteiroRank2Tests: XCTestCase {
     }
 
     /// The relaxation's checks at a point BM2 calls optimal and rank 1.
+    /// A random instance with `ẑ = f(x')` for a random `x'` and `ρ = 0.4 ‖f(x̂) − ẑ‖` (the ball
+    /// excludes `f(x̂)`); nil when the two outputs nearly coincide.
+    static func partialRadiusInstance(_ sizes: [Int], _ rng: inout SplitMix64) throws -> LeastSquaresProblem? {
+        let (weights, biases) = try randomLayers(sizes, &rng)
+        let center = (0..<sizes[0]).map { _ in 2 * rng.unitInterval() - 1 }
+        let other = (0..<sizes[0]).map { _ in 2 * rng.unitInterval() - 1 }
+        let zero = [Double](repeating: 0, count: sizes[sizes.count - 1])
+        let p0 = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: zero, radius: 1)
+        let target = try p0.hiddenOutputs(other).last!
+        let gap = distance(try p0.hiddenOutputs(center).last!, target)
+        guard gap > 1e-3 else { return nil }
+        return try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: 0.4 * gap)
+    }
+
     func assertCertified(_ s: LeastSquaresSolution, _ context: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(s.status, .optimal, context, file: file, line: line)
         XCTAssertTrue(s.isRankOne, "\(context): λ₁/λ₂ = \(s.rankRatio)", file: file, line: line)

@@ -3,8 +3,8 @@ import XCTest
 @testable import Certifiers
 
 /// The layerwise reduction with r > 2 factor columns (Burer–Monteiro's rank increase): the cap
-/// projection in R^r against sampled points of the cap and its stationarity, the reduced
-/// program's gradients against finite differences, rank r with a zero column against rank r − 1,
+/// projection in R^r against sampled points of the cap and its stationarity, rank r with a zero
+/// column against rank r − 1 (the gradients at rank 3 are `LayerwiseReductionTests`'),
 /// and BM2 at rank 3 against CSDP on small two-layer instances.
 final class LayerwiseReductionRankTests: XCTestCase {
     /// The projection of `(y_u, y_w)` onto `{p : ‖p‖² ≤ ⟨p, (a, c)⟩, p_1 ≥ a}` ⊂ R^r by the planar
@@ -55,35 +55,6 @@ final class LayerwiseReductionRankTests: XCTestCase {
         }
     }
 
-    func testReducedGradientsMatchFiniteDifferencesAtRankThree() throws {
-        var rng = SplitMix64(seed: 32)
-        let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers([4, 6, 5, 3], &rng)
-        let center = (0..<4).map { _ in 2 * rng.unitInterval() - 1 }
-        let target = (0..<3).map { _ in rng.unitInterval() }
-        let problem = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: 0.5)
-        var reduction = LayerwiseReduction(lag: RankTwoLagrangian(problem))
-        reduction.rank = 3
-        XCTAssertEqual(reduction.variableCount, 3 * (4 + 6 + 5))
-        XCTAssertEqual(reduction.multiplierCount, 4 * (6 + 5))
-        let sigma = 3.0
-        for trial in 0..<4 {
-            let v = (0..<reduction.variableCount).map { _ in rng.normal() }
-            let lambda = (0..<reduction.multiplierCount).map { _ in trial == 0 ? 0 : rng.normal() }
-            let e = try reduction.evaluate(v, multipliers: lambda, sigma: sigma)
-            let h = 1e-6
-            for i in v.indices {
-                var plus = v, minus = v
-                plus[i] += h
-                minus[i] -= h
-                let ep = try reduction.evaluate(plus, multipliers: lambda, sigma: sigma)
-                let em = try reduction.evaluate(minus, multipliers: lambda, sigma: sigma)
-                let numeric = ((ep.objective + ep.penalty) - (em.objective + em.penalty)) / (2 * h)
-                XCTAssertEqual(e.gradient[i], numeric, accuracy: 1e-4 * max(1, abs(numeric)), "trial \(trial) variable \(i)")
-                XCTAssertEqual(e.residualGradient[i], (ep.residual - em.residual) / (2 * h), accuracy: 1e-4, "trial \(trial) variable \(i)")
-            }
-        }
-    }
-
     /// A zero third column (and zero multipliers for it) changes nothing: rank 3 through the planar
     /// reduction against rank 2 through the signed planar cap.
     func testZeroColumnAgreesWithRankTwo() throws {
@@ -122,14 +93,7 @@ final class LayerwiseReductionRankTests: XCTestCase {
         var rng = SplitMix64(seed: 34)
         var compared = 0, certified = 0
         for _ in 0..<6 {
-            let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers([5, 6, 4], &rng)
-            let center = (0..<5).map { _ in 2 * rng.unitInterval() - 1 }
-            let other = (0..<5).map { _ in 2 * rng.unitInterval() - 1 }
-            let p0 = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: [Double](repeating: 0, count: 4), radius: 1)
-            let target = try p0.hiddenOutputs(other).last!
-            let gap = distance(try p0.hiddenOutputs(center).last!, target)
-            guard gap > 1e-3 else { continue }
-            let p = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: 0.4 * gap)
+            guard let p = try BurerMonteiroRank2Tests.partialRadiusInstance([5, 6, 4], &rng) else { continue }
             let reference = try solveLeastSquaresRelaxation(p)
             guard reference.status == .optimal else { continue }
             let two = try BurerMonteiroRank2().solve(p)

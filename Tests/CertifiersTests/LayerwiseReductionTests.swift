@@ -67,17 +67,29 @@ final class LayerwiseReductionTests: XCTestCase {
         XCTAssertGreaterThan(checked, 700)
     }
 
+    /// At rank 2 (BM2) and rank 3 (caps in R³ through their planar reduction).
     func testReducedGradientsMatchFiniteDifferences() throws {
-        var rng = SplitMix64(seed: 23)
-        let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers([4, 6, 5, 3], &rng)
-        let center = (0..<4).map { _ in 2 * rng.unitInterval() - 1 }
-        let target = (0..<3).map { _ in rng.unitInterval() }
-        let problem = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: 0.5)
-        let reduction = LayerwiseReduction(lag: RankTwoLagrangian(problem))
-        XCTAssertEqual(reduction.variableCount, 2 * (4 + 6 + 5))
-        XCTAssertEqual(reduction.multiplierCount, 3 * (6 + 5))
+        for (rank, seed) in [(2, UInt64(23)), (3, 32)] {
+            var rng = SplitMix64(seed: seed)
+            let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers([4, 6, 5, 3], &rng)
+            let center = (0..<4).map { _ in 2 * rng.unitInterval() - 1 }
+            let target = (0..<3).map { _ in rng.unitInterval() }
+            let problem = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: 0.5)
+            var reduction = LayerwiseReduction(lag: RankTwoLagrangian(problem))
+            reduction.rank = rank
+            XCTAssertEqual(reduction.variableCount, rank * (4 + 6 + 5))
+            XCTAssertEqual(reduction.multiplierCount, (rank + 1) * (6 + 5))
+            try Self.assertGradientsMatchFiniteDifferences(reduction, trials: 5, &rng)
+        }
+    }
+
+    /// The gradients of `evaluate` (of `objective + penalty` and of ψ) against central differences
+    /// at random points, the first trial with zero multipliers.
+    static func assertGradientsMatchFiniteDifferences(
+        _ reduction: LayerwiseReduction, trials: Int, _ rng: inout SplitMix64, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let sigma = 3.0
-        for trial in 0..<5 {
+        for trial in 0..<trials {
             let v = (0..<reduction.variableCount).map { _ in rng.normal() }
             let lambda = (0..<reduction.multiplierCount).map { _ in trial == 0 ? 0 : rng.normal() }
             let e = try reduction.evaluate(v, multipliers: lambda, sigma: sigma)
@@ -89,8 +101,9 @@ final class LayerwiseReductionTests: XCTestCase {
                 let ep = try reduction.evaluate(plus, multipliers: lambda, sigma: sigma)
                 let em = try reduction.evaluate(minus, multipliers: lambda, sigma: sigma)
                 let numeric = ((ep.objective + ep.penalty) - (em.objective + em.penalty)) / (2 * h)
-                XCTAssertEqual(e.gradient[i], numeric, accuracy: 1e-4 * max(1, abs(numeric)), "trial \(trial) variable \(i)")
-                XCTAssertEqual(e.residualGradient[i], (ep.residual - em.residual) / (2 * h), accuracy: 1e-4, "trial \(trial) variable \(i)")
+                let context = "rank \(reduction.rank) trial \(trial) variable \(i)"
+                XCTAssertEqual(e.gradient[i], numeric, accuracy: 1e-4 * max(1, abs(numeric)), context, file: file, line: line)
+                XCTAssertEqual(e.residualGradient[i], (ep.residual - em.residual) / (2 * h), accuracy: 1e-4, context, file: file, line: line)
             }
         }
     }

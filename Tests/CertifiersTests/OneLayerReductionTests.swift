@@ -51,14 +51,7 @@ final class OneLayerReductionTests: XCTestCase {
         var rng = SplitMix64(seed: 13)
         var compared = 0
         for _ in 0..<4 {
-            let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers([5, 8], &rng)
-            let center = (0..<5).map { _ in 2 * rng.unitInterval() - 1 }
-            let other = (0..<5).map { _ in 2 * rng.unitInterval() - 1 }
-            let p0 = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: [Double](repeating: 0, count: 8), radius: 1)
-            let target = try p0.hiddenOutputs(other).last!
-            let gap = distance(try p0.hiddenOutputs(center).last!, target)
-            guard gap > 1e-3 else { continue }
-            let p = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: 0.4 * gap)
+            guard let p = try BurerMonteiroRank2Tests.partialRadiusInstance([5, 8], &rng) else { continue }
             let reference = try solveLeastSquaresRelaxation(p)
             guard reference.status == .optimal else { continue }
             let two = try BurerMonteiroRank2().solve(p)
