@@ -153,38 +153,12 @@ struct LayerwiseReduction {
             lowers.append(lower)
             try lag.accumulate(back, layer: k - 1, into: &gradients[k - 1])
         }
-        let n = sizes[last], before = wx[last - 1]
-        var projections: [ReLUCapProjection] = []
-        projections.reserveCapacity(n)
-        var lastW = Matrix<Double>(rows: r - 1, columns: n), norms = [Double](repeating: 0, count: n)
-        var squared = 0.0
-        for m in 0..<n {
-            var c = before[1, m]
-            if r > 2 {
-                c = (1..<r).reduce(0) { $0 + before[$1, m] * before[$1, m] }.squareRoot()
-            }
-            norms[m] = c
-            let q = ReLUCapProjection(target: p.target[m], a: before[0, m] + p.biases[last - 1][m], c: c)
-            squared += q.squaredDistance
-            projections.append(q)
-            for j in 1..<r { lastW[j - 1, m] = r == 2 ? q.w : (c > 0 ? q.w * before[j, m] / c : 0) }
-        }
-        let residual = squared.squareRoot(), half = 0.5 / max(residual, 1e-300)
-        var back = Matrix<Double>(rows: r, columns: n)
-        for m in 0..<n {
-            back[0, m] = half * projections[m].derivativeA
-            if r == 2 {
-                back[1, m] = half * projections[m].derivativeC
-            } else if norms[m] > 0 {
-                let scale = half * projections[m].derivativeC / norms[m]
-                for j in 1..<r { back[j, m] = scale * before[j, m] }
-            }
-        }
-        try lag.accumulate(back, layer: last - 1, into: &residualGradients[last - 1])
+        let ball = lag.eliminatedBall(wx[last - 1])
+        try lag.accumulate(ball.back, layer: last - 1, into: &residualGradients[last - 1])
         return Point(
-            objective: objective, penalty: penalty, gradient: gradients.flatMap(\.elements), residual: residual,
+            objective: objective, penalty: penalty, gradient: gradients.flatMap(\.elements), residual: ball.residual,
             residualGradient: residualGradients.flatMap(\.elements), caps: caps, capPoints: capPoints,
-            capViolation: capViolation, lowerMultipliers: lowers, projections: projections, lastW: lastW)
+            capViolation: capViolation, lowerMultipliers: lowers, projections: ball.projections, lastW: ball.w)
     }
 
     /// `dist((u_k, w_k)_m, D'_m)` of the point itself (not shifted by `λ/σ`); `q` is the shifted

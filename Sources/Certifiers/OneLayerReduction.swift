@@ -30,38 +30,12 @@ struct OneLayerReduction {
     ///
     /// - Complexity: one forward and one backward product with `W_0` on r vectors.
     func evaluate(_ v: [Double]) throws -> Point {
-        let p = lag.problem, n0 = lag.sizes[0], n1 = lag.sizes[1], rows = v.count / n0
+        let p = lag.problem, n0 = lag.sizes[0], rows = v.count / n0
         let x = try Matrix(rows: rows, columns: n0, elements: v)
         let wx = try lag.forward([x])[0]
-        var projections: [ReLUCapProjection] = []
-        projections.reserveCapacity(n1)
-        var squared = 0.0, norms = [Double](repeating: 0, count: n1)
-        for m in 0..<n1 {
-            var c = wx[1, m]
-            if rows > 2 {
-                var c2 = 0.0
-                for j in 1..<rows { c2 += wx[j, m] * wx[j, m] }
-                c = c2.squareRoot()
-            }
-            norms[m] = c
-            let q = ReLUCapProjection(target: p.target[m], a: wx[0, m] + p.biases[0][m], c: c)
-            squared += q.squaredDistance
-            projections.append(q)
-        }
-        let residual = squared.squareRoot()
-        var back = Matrix<Double>(rows: rows, columns: n1)
-        let half = 0.5 / max(residual, 1e-300)
-        for m in 0..<n1 {
-            back[0, m] = half * projections[m].derivativeA
-            if rows == 2 {
-                back[1, m] = half * projections[m].derivativeC
-            } else if norms[m] > 0 {
-                let scale = half * projections[m].derivativeC / norms[m]
-                for j in 1..<rows { back[j, m] = scale * wx[j, m] }
-            }
-        }
+        let ball = lag.eliminatedBall(wx)
         var gradient = Matrix<Double>(rows: rows, columns: n0)
-        try lag.accumulate(back, layer: 0, into: &gradient)
+        try lag.accumulate(ball.back, layer: 0, into: &gradient)
         var objective = 0.0, objectiveGradient = [Double](repeating: 0, count: v.count)
         for i in 0..<n0 {
             let d = v[i] - p.center[i]
@@ -73,8 +47,8 @@ struct OneLayerReduction {
             objectiveGradient[i] = 2 * v[i]
         }
         return Point(
-            objective: objective, objectiveGradient: objectiveGradient, residual: residual,
-            residualGradient: gradient.elements, projections: projections)
+            objective: objective, objectiveGradient: objectiveGradient, residual: ball.residual,
+            residualGradient: gradient.elements, projections: ball.projections)
     }
 
     /// BM2's full factor `[u_0, w_0, u_1, w_1]` (`RankTwoLagrangian` layout) and its SDP

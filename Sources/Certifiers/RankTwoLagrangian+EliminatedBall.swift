@@ -1,0 +1,59 @@
+import LinearAlgebra
+
+extension RankTwoLagrangian {
+    /// The ball constraint of problem (B) with the last layer's factor rows minimised out, shared by
+    /// `OneLayerReduction` and `LayerwiseReduction`.
+    struct EliminatedBall {
+        /// Each last-layer neuron's projection of `(ẑ_m, 0)` onto its cap `D(a_m, ‖c_m‖)`.
+        var projections: [ReLUCapProjection]
+        /// `ψ = (Σ_m dist²((ẑ_m, 0), D(a_m, c_m)))^{1/2}`.
+        var residual: Double
+        /// `∂ψ/∂(a, c)` per neuron (row 0 for `a`, rows 1 … r − 1 for `c`), to push back through `W_{ℓ−1}`.
+        var back: Matrix<Double>
+        /// The projections' `w` parts, `(r − 1) × n_ℓ` (along `c_m / ‖c_m‖` for r > 2).
+        var w: Matrix<Double>
+    }
+
+    /// ψ and its derivatives from the last layer's products `before = [W u + ·; W w; W w'; …]` (r
+    /// rows, without the bias) of the factor of layer ℓ − 1:
+    ///
+    /// ```
+    /// ψ² = Σ_m dist²((ẑ_m, 0), D(a_m, ‖c_m‖)),   a = (W u)_m + b_m,   c_m = ((W w)_m, (W w')_m, …)
+    /// ```
+    /// A neuron's cap depends on `‖c_m‖` only (the program is invariant under rotations of the
+    /// columns after the first); for r = 2 the signed `c_m` is used.
+    ///
+    /// - Complexity: O(r n_ℓ).
+    func eliminatedBall(_ before: Matrix<Double>) -> EliminatedBall {
+        let last = problem.layerCount, n = sizes[last], r = before.rows
+        var projections: [ReLUCapProjection] = []
+        projections.reserveCapacity(n)
+        var w = Matrix<Double>(rows: r - 1, columns: n), norms = [Double](repeating: 0, count: n)
+        var squared = 0.0
+        for m in 0..<n {
+            var c = before[1, m]
+            if r > 2 {
+                var c2 = 0.0
+                for j in 1..<r { c2 += before[j, m] * before[j, m] }
+                c = c2.squareRoot()
+            }
+            norms[m] = c
+            let q = ReLUCapProjection(target: problem.target[m], a: before[0, m] + problem.biases[last - 1][m], c: c)
+            squared += q.squaredDistance
+            projections.append(q)
+            for j in 1..<r { w[j - 1, m] = r == 2 ? q.w : (c > 0 ? q.w * before[j, m] / c : 0) }
+        }
+        let residual = squared.squareRoot(), half = 0.5 / max(residual, 1e-300)
+        var back = Matrix<Double>(rows: r, columns: n)
+        for m in 0..<n {
+            back[0, m] = half * projections[m].derivativeA
+            if r == 2 {
+                back[1, m] = half * projections[m].derivativeC
+            } else if norms[m] > 0 {
+                let scale = half * projections[m].derivativeC / norms[m]
+                for j in 1..<r { back[j, m] = scale * before[j, m] }
+            }
+        }
+        return EliminatedBall(projections: projections, residual: residual, back: back, w: w)
+    }
+}
