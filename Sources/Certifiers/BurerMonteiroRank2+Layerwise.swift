@@ -63,19 +63,12 @@ extension BurerMonteiroRank2 {
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
                 print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e", certificate.minEigenvalue ?? .nan, -certificate.y0))
             }
-            guard move, let lowest = certificate.minEigenvalue, !expired, escapes < maxEscapes, outer < maxOuterIterations,
-                  lowest < -tolerance else { return false }
+            guard move, escapeDue(certificate.minEigenvalue, objective: updated.point.objective, escapes: escapes, outer: outer, expired: expired)
+            else { return false }
             escapes += 1
-            let scale = Self.escapeStep(from: v)
-            if reduction.rank < maxFactorRank {
-                // Burer–Monteiro rank increase: a new column along the negative direction.
-                (reduction, v, lambda) = reduction.increasingRank(v, multipliers: lambda, column: certificate.vector, scale: scale)
-            } else {
-                for k in 0..<last {
-                    let n = sizes[k], o = reduction.variableOffset(k) + (reduction.rank - 1) * n, lifted = lag.vectorOffsets[k]
-                    for i in 0..<n { v[o + i] += scale * certificate.vector[lifted + i] }
-                }
-            }
+            let (moved, rank) = escaped(v, rank: reduction.rank, sizes: Array(sizes[0..<last]), along: certificate.vector)
+            lambda = reduction.multipliers(lambda, widenedTo: rank)
+            (reduction.rank, v) = (rank, moved)
             penalty.restart()
             return true
         }

@@ -46,18 +46,10 @@ extension BurerMonteiroRank2 {
                 print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e",
                              certificate.minEigenvalue ?? .nan, -certificate.y0))
             }
-            guard move, let lowest = certificate.minEigenvalue, !expired, escapes < maxEscapes, outer < maxOuterIterations,
-                  lowest < -secondOrderTolerance * max(1, point.objective) else { return false }
+            guard move, escapeDue(certificate.minEigenvalue, objective: point.objective, escapes: escapes, outer: outer, expired: expired)
+            else { return false }
             escapes += 1
-            let scale = Self.escapeStep(from: v)
-            let offset = lag.vectorOffsets[0], column = (rank - 1) * n0
-            if rank < maxFactorRank {
-                // Burer–Monteiro rank increase: a new column along the negative direction.
-                v += (0..<n0).map { scale * certificate.vector[offset + $0] }
-                rank += 1
-            } else {
-                for i in 0..<n0 { v[column + i] += scale * certificate.vector[offset + i] }
-            }
+            (v, rank) = escaped(v, rank: rank, sizes: [n0], along: certificate.vector)
             penalty.restart()
             return true
         }

@@ -68,6 +68,36 @@ extension BurerMonteiroRank2 {
             && check.gradient <= optimalityTolerance
     }
 
+    /// Whether a second-order escape is due: the estimate of `λ_min(S(y))` is below
+    /// `−secondOrderTolerance · max(1, objective)` and escapes, outer iterations and time are left.
+    func escapeDue(_ minEigenvalue: Double?, objective: Double, escapes: Int, outer: Int, expired: Bool) -> Bool {
+        guard let lowest = minEigenvalue, !expired, escapes < maxEscapes, outer < maxOuterIterations else { return false }
+        return lowest < -secondOrderTolerance * max(1, objective)
+    }
+
+    /// A second-order escape of the factor `v` (layers of `sizes`, each an `r × n_k` block, row 0
+    /// `u_k`) along the lifted vector `direction = (t, x_0, x_1, …)`: a new last row per layer
+    /// (Burer–Monteiro's rank increase) while `r < maxRank` (default `maxFactorRank`), else a move
+    /// of the last row, by `escapeStep(from: v)`. Returns the new factor and its rank.
+    func escaped(_ v: [Double], rank: Int, sizes: [Int], along direction: [Double], maxRank: Int? = nil) -> (v: [Double], rank: Int) {
+        let scale = Self.escapeStep(from: v), widens = rank < (maxRank ?? maxFactorRank)
+        var out: [Double] = []
+        out.reserveCapacity(v.count + (widens ? sizes.reduce(0, +) : 0))
+        var offset = 0, lifted = 1
+        for n in sizes {
+            let block = v[offset..<offset + rank * n]
+            let step = (0..<n).map { scale * direction[lifted + $0] }
+            if widens {
+                out += block + step
+            } else {
+                out += block.dropLast(n) + zip(block.suffix(n), step).map { $0 + $1 }
+            }
+            offset += rank * n
+            lifted += n
+        }
+        return (out, widens ? rank + 1 : rank)
+    }
+
     /// The step of a second-order escape along a unit vector from the factor `v`: `0.01 (1 + ‖v‖²)^{1/2}`.
     static func escapeStep(from v: [Double]) -> Double {
         0.01 * (1 + v.reduce(0) { $0 + $1 * $1 }).squareRoot()

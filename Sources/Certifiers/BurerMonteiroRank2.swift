@@ -224,16 +224,11 @@ public struct BurerMonteiroRank2: Sendable {
             y[constraints - 1] /= 2 * max(residual, 1e-12 * problem.radius)
             certificate = try lag.dualCertificate(y, at: flat, steps: lanczosSteps, seed: rng.next())
             // Escape (Burer–Monteiro): w ← w + α v along S's negative direction lowers the Lagrangian.
-            guard let lowest = certificate.minEigenvalue, status == .optimal, !expired, escapes < maxEscapes,
-                  outer < maxOuterIterations, lowest < -secondOrderTolerance * max(1, current.objective) else { break }
+            guard status == .optimal, escapeDue(certificate.minEigenvalue, objective: current.objective, escapes: escapes, outer: outer, expired: expired)
+            else { break }
             escapes += 1
             status = .inaccurate
-            let scale = Self.escapeStep(from: flat)
-            for k in sizes.indices {
-                for i in 0..<sizes[k] {
-                    flat[lag.variableOffsets[k] + sizes[k] + i] += scale * certificate.vector[lag.vectorOffsets[k] + i]
-                }
-            }
+            flat = escaped(flat, rank: 2, sizes: sizes, along: certificate.vector, maxRank: 2).v
             penalty.restart()
         }
 

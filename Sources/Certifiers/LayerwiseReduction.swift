@@ -196,26 +196,18 @@ struct LayerwiseReduction {
         return out
     }
 
-    /// `v` and the multipliers with one more factor column: `column` (one entry per variable of
-    /// the lifted vector `(t, x_0, …)`, `t` ignored) scaled by `scale` becomes each layer's new
-    /// last row, and its multipliers start at 0.
-    func increasingRank(_ v: [Double], multipliers lambda: [Double], column: [Double], scale: Double)
-        -> (reduction: LayerwiseReduction, v: [Double], multipliers: [Double])
-    {
-        var wider = self
-        wider.rank += 1
-        var newV: [Double] = [], newLambda: [Double] = []
-        newV.reserveCapacity(wider.variableCount)
-        let lifted = lag.vectorOffsets
-        for k in 0..<lag.problem.layerCount {
-            let n = lag.sizes[k]
-            newV += v[variableOffset(k)..<variableOffset(k + 1)]
-            newV += (0..<n).map { scale * column[lifted[k] + $0] }
-            if k > 0 {
-                let o = multiplierOffset(k)
-                newLambda += lambda[o..<o + rank * n] + [Double](repeating: 0, count: n) + lambda[o + rank * n..<o + (rank + 1) * n]
-            }
+    /// The cap multipliers for a factor of `rank` columns (this reduction's rank or one more): the
+    /// new column's multipliers start at 0.
+    func multipliers(_ lambda: [Double], widenedTo rank: Int) -> [Double] {
+        guard rank > self.rank else { return lambda }
+        var out: [Double] = []
+        out.reserveCapacity(lambda.count + (rank - self.rank) * (neurons(before: lag.problem.layerCount) - lag.sizes[0]))
+        for k in 1..<max(1, lag.problem.layerCount) {
+            let n = lag.sizes[k], o = multiplierOffset(k)
+            out += lambda[o..<o + self.rank * n]
+            out += [Double](repeating: 0, count: (rank - self.rank) * n)
+            out += lambda[o + self.rank * n..<o + (self.rank + 1) * n]
         }
-        return (wider, newV, newLambda)
+        return out
     }
 }

@@ -66,8 +66,13 @@ final class LayerwiseReductionRankTests: XCTestCase {
         let two = LayerwiseReduction(lag: RankTwoLagrangian(problem))
         let v2 = (0..<two.variableCount).map { _ in rng.normal() }
         let lambda2 = (0..<two.multiplierCount).map { _ in rng.normal() }
-        let (three, v3, lambda3) = two.increasingRank(
-            v2, multipliers: lambda2, column: [Double](repeating: 0, count: 1 + problem.sizes.reduce(0, +)), scale: 1)
+        var solver = BurerMonteiroRank2()
+        solver.maxFactorRank = 3
+        let zero = [Double](repeating: 0, count: 1 + problem.sizes.reduce(0, +))
+        let (v3, rank) = solver.escaped(v2, rank: 2, sizes: Array(problem.sizes.dropLast()), along: zero)
+        let lambda3 = two.multipliers(lambda2, widenedTo: rank)
+        var three = two
+        three.rank = rank
         XCTAssertEqual(three.rank, 3)
         let e2 = try two.evaluate(v2, multipliers: lambda2, sigma: 2, measuresViolation: true)
         let e3 = try three.evaluate(v3, multipliers: lambda3, sigma: 2, measuresViolation: true)

@@ -32,7 +32,7 @@ struct BenchRank1Command: ParsableCommand {
     @Option(help: ArgumentHelp("Instances i = 1 … n.", valueName: "n")) var instances = 3
     @Option(help: ArgumentHelp("The radius ρ.", valueName: "rho")) var radius = 1.0
     @Option(help: ArgumentHelp(
-        "BM2 over one layer: factor columns (2 is BM2; more reach SDP solutions of higher rank).", valueName: "r"))
+        "BM2: factor columns (2 is BM2; more reach SDP solutions of higher rank; one-layer and layerwise reductions).", valueName: "r"))
     var bm2Rank: Int?
     @OptionGroup var data: DataOptions
 
