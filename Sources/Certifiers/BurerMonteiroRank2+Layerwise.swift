@@ -42,18 +42,16 @@ extension BurerMonteiroRank2 {
         let startGap = max(0, point.residual - rho)
         var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6), of: self)
         var outer = 0, innerIterations = 0, escapes = 0
-        var status = LeastSquaresSolution.Status.inaccurate
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
         var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
         var expired = false
-        var lastReport: LBFGS.Report?
         // The point of the last multiplier update (λ, μ are the updated ones): what `lift` needs.
         // (With the reduction it belongs to: a rank increase changes the current one.)
         typealias State = (reduction: LayerwiseReduction, v: [Double], point: LayerwiseReduction.Point, sigma: Double, mu: Double)
         var updated: State = (reduction, v, point, penalty.sigma, 0)
         var firstOrder: (state: State, reduced: (Double, Double, Double))?
 
-        func certify(move: Bool) throws -> Bool {
+        func certify(_ move: Bool) throws -> Bool {
             let (flat, y) = try updated.reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
             // At a rank-1 point some neurons' multipliers are not unique: choose them to raise λ_min(S).
             let tolerance = secondOrderTolerance * max(1, updated.point.objective)
@@ -73,55 +71,43 @@ extension BurerMonteiroRank2 {
             return true
         }
 
-        while true {
-            while outer < maxOuterIterations, !expired {
-                outer += 1
-                let sigma = penalty.sigma
-                let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: deadline) { x in
-                    let e = try reduction.evaluate(x, multipliers: lambda, sigma: sigma)
-                    let h = e.residual - rho, m = max(0, mu + sigma * h)
-                    var gradient = e.gradient
-                    if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
-                    return (e.objective + e.penalty + (m * m - mu * mu) / (2 * sigma), gradient)
-                }
-                if let report { innerIterations += report.iterations } else { expired = true }
-                lastReport = report
-                point = try reduction.evaluate(v, multipliers: lambda, sigma: sigma, measuresViolation: true)
-                let h = point.residual - rho
-                let newMu = max(0, mu + sigma * h)
-                var gradient = 0.0
-                for i in v.indices { gradient = max(gradient, abs(point.gradient[i] + newMu * point.residualGradient[i])) }
-                let newLambda = reduction.updatedMultipliers(point, sigma: sigma, v: v, multipliers: lambda)
-                var capStep = 0.0
-                for i in lambda.indices { capStep = max(capStep, abs(newLambda[i] - lambda[i]) / sigma) }
-                let measure = max(abs(max(h, -mu / sigma)), capStep)
-                (lambda, mu) = (newLambda, newMu)
-                updated = (reduction, v, point, sigma, mu)
-                reduced = (gradient, max(0, h, point.capViolation), max(min(mu, abs(h)), capStep))
-                traceLayerwise(outer, sigma, point, newMu, reduced, v, reduction, lastReport)
-                if passes(reduced) {
-                    status = .optimal
-                    break
-                }
-                if let verdict = penalty.conclude(measure: measure, violation: reduced.violation, of: self) {
-                    status = verdict
-                    break
-                }
+        func iterate() throws -> LeastSquaresSolution.Status? {
+            outer += 1
+            let sigma = penalty.sigma
+            let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: deadline) { x in
+                let e = try reduction.evaluate(x, multipliers: lambda, sigma: sigma)
+                let h = e.residual - rho, m = max(0, mu + sigma * h)
+                var gradient = e.gradient
+                if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
+                return (e.objective + e.penalty + (m * m - mu * mu) / (2 * sigma), gradient)
             }
-            guard status == .optimal else {
-                if status != .infeasible, (try? certify(move: false)) == nil { certificate = (0, nil, []) }
-                break
-            }
-            firstOrder = (updated, reduced)
-            guard try certify(move: true) else { break }
-            status = .inaccurate
+            if let report { innerIterations += report.iterations } else { expired = true }
+            point = try reduction.evaluate(v, multipliers: lambda, sigma: sigma, measuresViolation: true)
+            let h = point.residual - rho
+            let newMu = max(0, mu + sigma * h)
+            var gradient = 0.0
+            for i in v.indices { gradient = max(gradient, abs(point.gradient[i] + newMu * point.residualGradient[i])) }
+            let newLambda = reduction.updatedMultipliers(point, sigma: sigma, v: v, multipliers: lambda)
+            var capStep = 0.0
+            for i in lambda.indices { capStep = max(capStep, abs(newLambda[i] - lambda[i]) / sigma) }
+            let measure = max(abs(max(h, -mu / sigma)), capStep)
+            (lambda, mu) = (newLambda, newMu)
+            updated = (reduction, v, point, sigma, mu)
+            reduced = (gradient, max(0, h, point.capViolation), max(min(mu, abs(h)), capStep))
+            traceLayerwise(outer, sigma, point, newMu, reduced, v, reduction, report)
+            if passes(reduced) { return .optimal }
+            return penalty.conclude(measure: measure, violation: reduced.violation, of: self)
         }
-        if status == .inaccurate, let kept = firstOrder {
-            updated = kept.state
-            reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
-            status = .optimal
-            if (try? certify(move: false)) == nil { certificate = (0, nil, []) }
-        }
+        let status = try escapingOuterLoop(
+            iterate: iterate, proceeds: { outer < maxOuterIterations && !expired }, certify: certify,
+            settle: { if (try? certify(false)) == nil { certificate = (0, nil, []) } },
+            keep: { firstOrder = (updated, reduced) },
+            restore: {
+                guard let kept = firstOrder else { return false }
+                updated = kept.state
+                reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
+                return true
+            })
 
         // The full program's first-order checks at the lifted point (rank 2; the reduced ones else).
         let (flat, y) = try updated.reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)

@@ -31,7 +31,6 @@ extension BurerMonteiroRank2 {
         let startGap = max(0, point.residual - rho)
         var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6), of: self)
         var outer = 0, innerIterations = 0, escapes = 0
-        var status = LeastSquaresSolution.Status.inaccurate
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
         var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
         var expired = false, stalled = false
@@ -39,7 +38,7 @@ extension BurerMonteiroRank2 {
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         /// The dual certificate at the current point; when `move`, λ_min(S) is below tolerance and
         /// escapes are left, moves `w_0` along its Lanczos vector and returns true.
-        func escape(move: Bool = true) throws -> Bool {
+        func escape(_ move: Bool = true) throws -> Bool {
             let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
             certificate = try lag.dualCertificate(y, at: flat, steps: lanczosSteps, seed: rng.next())
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
@@ -53,59 +52,48 @@ extension BurerMonteiroRank2 {
             penalty.restart()
             return true
         }
-        while true {
-            while outer < maxOuterIterations, !expired {
-                outer += 1
-                let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: deadline) { x in
-                    let e = try reduction.evaluate(x)
-                    let h = e.residual - rho, m = max(0, mu + penalty.sigma * h)
-                    let value = e.objective + (m * m - mu * mu) / (2 * penalty.sigma)
-                    var gradient = e.objectiveGradient
-                    if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
-                    return (value, gradient)
-                }
-                if let report {
-                    innerIterations += report.iterations
-                    stalled = report.gradientNorm > penalty.innerTolerance
-                } else {
-                    expired = true
-                }
-                point = try reduction.evaluate(v)
-                let h = point.residual - rho
-                let measure = abs(max(h, -mu / penalty.sigma))
-                mu = max(0, mu + penalty.sigma * h)
-                var gradient = 0.0
-                for i in v.indices { gradient = max(gradient, abs(point.objectiveGradient[i] + mu * point.residualGradient[i])) }
-                reduced = (gradient, max(0, h), min(mu, abs(h)))
-                traceOneLayer(outer, penalty.sigma, mu, point, reduced, v)
-                if passes(reduced) {
-                    status = .optimal
-                    break
-                }
-                // An inner solve that stalls near feasibility (a ReLU kink that w, collapsed, no
-                // longer smooths): try the second-order escape without waiting for first order.
-                // (A failed certificate, e.g. multipliers overflowing at a degenerate point, skips it.)
-                if stalled, reduced.violation <= stallEscapeViolation, (try? escape()) ?? false { continue }
-                if let verdict = penalty.conclude(measure: measure, violation: reduced.violation, of: self) {
-                    status = verdict
-                    break
-                }
+        func iterate() throws -> LeastSquaresSolution.Status? {
+            outer += 1
+            let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: deadline) { x in
+                let e = try reduction.evaluate(x)
+                let h = e.residual - rho, m = max(0, mu + penalty.sigma * h)
+                let value = e.objective + (m * m - mu * mu) / (2 * penalty.sigma)
+                var gradient = e.objectiveGradient
+                if m > 0 { for i in gradient.indices { gradient[i] += m * e.residualGradient[i] } }
+                return (value, gradient)
             }
-            guard status == .optimal else {
-                if status != .infeasible, (try? escape(move: false)) == nil { certificate = (0, nil, []) }
-                break
+            if let report {
+                innerIterations += report.iterations
+                stalled = report.gradientNorm > penalty.innerTolerance
+            } else {
+                expired = true
             }
-            firstOrder = (v, mu, point, reduced, penalty.sigma)
-            guard try escape() else { break }
-            status = .inaccurate
+            point = try reduction.evaluate(v)
+            let h = point.residual - rho
+            let measure = abs(max(h, -mu / penalty.sigma))
+            mu = max(0, mu + penalty.sigma * h)
+            var gradient = 0.0
+            for i in v.indices { gradient = max(gradient, abs(point.objectiveGradient[i] + mu * point.residualGradient[i])) }
+            reduced = (gradient, max(0, h), min(mu, abs(h)))
+            traceOneLayer(outer, penalty.sigma, mu, point, reduced, v)
+            if passes(reduced) { return .optimal }
+            // An inner solve that stalls near feasibility (a ReLU kink that w, collapsed, no
+            // longer smooths): try the second-order escape without waiting for first order.
+            // (A failed certificate, e.g. multipliers overflowing at a degenerate point, skips it.)
+            if stalled, reduced.violation <= stallEscapeViolation, (try? escape()) ?? false { return nil }
+            return penalty.conclude(measure: measure, violation: reduced.violation, of: self)
         }
-        if status == .inaccurate, let kept = firstOrder {
-            (v, mu, point, penalty.sigma) = (kept.v, kept.mu, kept.point, kept.sigma)
-            rank = v.count / n0
-            reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
-            status = .optimal
-            if (try? escape(move: false)) == nil { certificate = (0, nil, []) }
-        }
+        let status = try escapingOuterLoop(
+            iterate: iterate, proceeds: { outer < maxOuterIterations && !expired }, certify: escape,
+            settle: { if (try? escape(false)) == nil { certificate = (0, nil, []) } },
+            keep: { firstOrder = (v, mu, point, reduced, penalty.sigma) },
+            restore: {
+                guard let kept = firstOrder else { return false }
+                (v, mu, point, penalty.sigma) = (kept.v, kept.mu, kept.point, kept.sigma)
+                rank = v.count / n0
+                reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
+                return true
+            })
 
         // The full program's first-order checks at the lifted point (rank 2; the reduced ones else).
         let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)

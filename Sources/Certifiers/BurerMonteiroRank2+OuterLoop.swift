@@ -68,6 +68,46 @@ extension BurerMonteiroRank2 {
             && check.gradient <= optimalityTolerance
     }
 
+    /// The outer loop the reductions share: outer iterations until first order passes (or a
+    /// verdict), then the second-order check and, while it fails, an escape and more iterations;
+    /// when no later point reaches first order, the last first-order point is restored.
+    ///
+    /// - Parameters:
+    ///   - iterate: one outer iteration; `.optimal` when the first-order checks pass, another
+    ///     status to stop with (`penalty.conclude`'s), nil to go on.
+    ///   - proceeds: whether another outer iteration may run (iterations and time left).
+    ///   - certify: the second-order check at the current point; with `move` true, also the escape
+    ///     when it is due (true when it was taken).
+    ///   - settle: the second-order check for the report (no escape; a failure clears it).
+    ///   - keep: remembers the current (first-order) point; `restore` returns to it, false when none.
+    /// - Returns: the final status.
+    func escapingOuterLoop(
+        iterate: () throws -> LeastSquaresSolution.Status?, proceeds: () -> Bool,
+        certify: (_ move: Bool) throws -> Bool, settle: () -> Void, keep: () -> Void, restore: () -> Bool
+    ) throws -> LeastSquaresSolution.Status {
+        var status = LeastSquaresSolution.Status.inaccurate
+        while true {
+            while proceeds() {
+                if let verdict = try iterate() {
+                    status = verdict
+                    break
+                }
+            }
+            guard status == .optimal else {
+                if status != .infeasible { settle() }
+                break
+            }
+            keep()
+            guard try certify(true) else { break }
+            status = .inaccurate
+        }
+        if status == .inaccurate, restore() {
+            status = .optimal
+            settle()
+        }
+        return status
+    }
+
     /// Whether a second-order escape is due: the estimate of `λ_min(S(y))` is below
     /// `−secondOrderTolerance · max(1, objective)` and escapes, outer iterations and time are left.
     func escapeDue(_ minEigenvalue: Double?, objective: Double, escapes: Int, outer: Int, expired: Bool) -> Bool {
