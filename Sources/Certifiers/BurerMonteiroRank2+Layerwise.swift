@@ -109,19 +109,15 @@ extension BurerMonteiroRank2 {
                 return true
             })
 
-        // The full program's first-order checks at the lifted point (rank 2; the reduced ones else).
         let (flat, y) = try updated.reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
-        let full = updated.reduction.rank == 2 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
         let x = try lag.split(flat)
         var solution = LeastSquaresSolution(
             status: status, objective: updated.point.objective, x: Array(x[0].row(0)),
             z: (1...last).map { Array(x[$0].row(0)) }, rankRatio: try updated.reduction.rankRatio(updated.v, updated.point),
             iterations: outer, seconds: Date().timeIntervalSince(began))
-        solution.stationarity = LeastSquaresSolution.Stationarity(
-            gradient: max(full.gradient, reduced.gradient), violation: max(full.violation, reduced.violation),
-            complementarity: max(full.complementarity, reduced.complementarity),
-            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: updated.sigma,
-            innerIterations: innerIterations)
+        solution.stationarity = try reductionStationarity(
+            lag, flat: flat, y: y, rank: updated.reduction.rank, reduced: reduced, certificate: certificate,
+            penalty: updated.sigma, innerIterations: innerIterations)
         return solution
     }
 

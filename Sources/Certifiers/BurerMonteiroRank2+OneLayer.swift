@@ -95,18 +95,31 @@ extension BurerMonteiroRank2 {
                 return true
             })
 
-        // The full program's first-order checks at the lifted point (rank 2; the reduced ones else).
         let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
-        let full = v.count == 2 * n0 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
         var solution = LeastSquaresSolution(
             status: status, objective: point.objective, x: Array(v[0..<n0]), z: [point.projections.map(\.u)],
             rankRatio: try reduction.rankRatio(v, point), iterations: outer, seconds: Date().timeIntervalSince(began))
-        solution.stationarity = LeastSquaresSolution.Stationarity(
-            gradient: max(full.gradient, reduced.gradient), violation: max(full.violation, reduced.violation),
-            complementarity: max(full.complementarity, reduced.complementarity),
-            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: penalty.sigma,
+        solution.stationarity = try reductionStationarity(
+            lag, flat: flat, y: y, rank: v.count / n0, reduced: reduced, certificate: certificate, penalty: penalty.sigma,
             innerIterations: innerIterations)
         return solution
+    }
+
+    /// The stationarity report of a reduction's answer: the full program's first-order checks at the
+    /// lifted point `flat` with multipliers `y` (rank 2 only: for r > 2 the lifted factor keeps two
+    /// columns, and the reduced checks stand alone), each combined with the reduced one by `max`,
+    /// and the second-order certificate.
+    func reductionStationarity(
+        _ lag: RankTwoLagrangian, flat: [Double], y: [Double], rank: Int,
+        reduced: (gradient: Double, violation: Double, complementarity: Double),
+        certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), penalty: Double, innerIterations: Int
+    ) throws -> LeastSquaresSolution.Stationarity {
+        let full = rank == 2 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
+        return LeastSquaresSolution.Stationarity(
+            gradient: max(full.gradient, reduced.gradient), violation: max(full.violation, reduced.violation),
+            complementarity: max(full.complementarity, reduced.complementarity),
+            dualMinEigenvalue: certificate.minEigenvalue, dualBound: -certificate.y0, penalty: penalty,
+            innerIterations: innerIterations)
     }
 
     /// The unscaled first-order checks of BM2's full program at `flat` with SDP multipliers `y`:
