@@ -4,7 +4,9 @@ import LinearAlgebra
 extension BurerMonteiroRank2 {
     /// BM2 over ℓ ≥ 2 layers through `LayerwiseReduction`: L-BFGS over `[u_0, w_0, …, u_{ℓ−1},
     /// w_{ℓ−1}]` on the augmented Lagrangian of the ball `ψ ≤ ρ` (scalar multiplier μ) and of each
-    /// hidden neuron's cap (multiplier λ_m ∈ R²), one penalty σ for both.
+    /// hidden neuron's cap (multiplier λ_m ∈ R^r), one penalty σ for both; `factorRank` columns at
+    /// the start, and escapes add columns up to `maxFactorRank` (the outer loop is
+    /// `escapingOuterLoop`).
     ///
     /// ```
     /// λ_m ← σ ((u, w)_m + λ_m/σ − q_m),   μ ← max(0, μ + σ (ψ − ρ))
@@ -15,7 +17,7 @@ extension BurerMonteiroRank2 {
     /// of `S(y)` and the escapes along its negative direction, as in `solve`.
     ///
     /// - Complexity: per L-BFGS iteration usually one evaluation: two products with each `W_k`
-    ///   on two vectors (sparse for convolutions) and O(Σ n_k) for the projections.
+    ///   on r vectors (sparse for convolutions) and O(r Σ n_k) for the projections.
     func solveLayerwise(_ problem: LeastSquaresProblem, start: [Double], began: Date, deadline: Date?) throws -> LeastSquaresSolution {
         let lag = RankTwoLagrangian(problem)
         var reduction = LayerwiseReduction(lag: lag)

@@ -37,7 +37,8 @@ extension BurerMonteiroRank2 {
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         /// The dual certificate at the current point; when `move`, λ_min(S) is below tolerance and
-        /// escapes are left, moves `w_0` along its Lanczos vector and returns true.
+        /// escapes are left, moves `w_0`'s last column along its vector (or adds a column, up to
+        /// `maxFactorRank`) and returns true.
         func escape(_ move: Bool = true) throws -> Bool {
             let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
             certificate = try lag.dualCertificate(y, at: flat, steps: lanczosSteps, seed: rng.next())
