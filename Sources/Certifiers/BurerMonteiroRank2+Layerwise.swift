@@ -27,15 +27,15 @@ extension BurerMonteiroRank2 {
         // Start: u = the forward pass, w_0 small and random, w_{k+1} = ½ W_k w_k (inside the caps).
         var v = [Double](repeating: 0, count: reduction.variableCount)
         let forwardPass = [start] + (try problem.hiddenOutputs(start))
+        for k in 0..<last {
+            for i in 0..<sizes[k] { v[reduction.variableOffset(k) + i] = forwardPass[k][i] }
+        }
         for j in 1..<reduction.rank {
             var spread = (0..<sizes[0]).map { _ in initialSpread * rng.normal() }
             for k in 0..<last {
                 if k > 0 { spread = try problem.weights[k - 1].apply(spread).map { 0.5 * $0 } }
-                let o = reduction.variableOffset(k)
-                for i in 0..<sizes[k] {
-                    v[o + i] = forwardPass[k][i]
-                    v[o + j * sizes[k] + i] = spread[i]
-                }
+                let o = reduction.variableOffset(k) + j * sizes[k]
+                for i in 0..<sizes[k] { v[o + i] = spread[i] }
             }
         }
         var lambda = [Double](repeating: 0, count: reduction.multiplierCount)

@@ -117,16 +117,14 @@ struct LayerwiseReduction {
                     back[1, m] = 0.5 * sigma * q.derivativeC
                 } else {
                     // The plane through the ball's centre spanned by e₁ and y_w − c/2.
-                    var c2 = 0.0, e2 = 0.0
                     for j in 1..<r {
-                        let c = wx[k - 1][j, m], l = lambda[offset + j * n + m], e = x[k][j, m] + l / sigma - 0.5 * c
+                        let l = lambda[offset + j * n + m]
                         squaredMultiplier += l * l
-                        c2 += c * c
-                        e2 += e * e
                     }
-                    let e = e2.squareRoot()
-                    q = ReLUCapProjection(point: yu, offset: e, a: a, cNorm: c2.squareRoot())
-                    let shift = e > 0 ? q.offset / e : 0
+                    let shift: Double
+                    (q, shift) = ReLUCapProjection.inPlane(
+                        yu: yu, count: r - 1, a: a, yw: { x[k][$0 + 1, m] + lambda[offset + ($0 + 1) * n + m] / sigma },
+                        c: { wx[k - 1][$0 + 1, m] })
                     for j in 1..<r {
                         let c = wx[k - 1][j, m], y = x[k][j, m] + lambda[offset + j * n + m] / sigma
                         let qw = 0.5 * c + shift * (y - 0.5 * c)
@@ -171,13 +169,8 @@ struct LayerwiseReduction {
         if rank == 2 {
             return ReLUCapProjection(point: x[0, m], x[1, m], a: a, c: wx[1, m], chordAtA: true).squaredDistance.squareRoot()
         }
-        var c2 = 0.0, e2 = 0.0
-        for j in 1..<rank {
-            let c = wx[j, m], e = x[j, m] - 0.5 * c
-            c2 += c * c
-            e2 += e * e
-        }
-        return ReLUCapProjection(point: x[0, m], offset: e2.squareRoot(), a: a, cNorm: c2.squareRoot()).squaredDistance.squareRoot()
+        let (own, _) = ReLUCapProjection.inPlane(yu: x[0, m], count: rank - 1, a: a, yw: { x[$0 + 1, m] }, c: { wx[$0 + 1, m] })
+        return own.squaredDistance.squareRoot()
     }
 
     /// The multipliers after an outer iteration: `λ_m ← σ ((u, w)_m + λ_m/σ − q_m)`, the

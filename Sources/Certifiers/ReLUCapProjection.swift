@@ -110,6 +110,25 @@ extension ReLUCapProjection {
         self.init(point: yu, 0.5 * cNorm + e, a: a, c: cNorm, chordAtA: true)
     }
 
+    /// `init(point:offset:a:cNorm:)` from the coordinates: `y_w` and `c` given entry by entry
+    /// (`count` = r − 1 of them). Returns the planar projection and `shift = offset / e`, so that
+    /// `q_w = c/2 + shift · (y_w − c/2)`.
+    ///
+    /// - Complexity: O(r).
+    static func inPlane(
+        yu: Double, count: Int, a: Double, yw: (Int) -> Double, c: (Int) -> Double
+    ) -> (projection: ReLUCapProjection, shift: Double) {
+        var c2 = 0.0, e2 = 0.0
+        for j in 0..<count {
+            let cj = c(j), e = yw(j) - 0.5 * cj
+            c2 += cj * cj
+            e2 += e * e
+        }
+        let e = e2.squareRoot()
+        let q = ReLUCapProjection(point: yu, offset: e, a: a, cNorm: c2.squareRoot())
+        return (q, e > 0 ? q.offset / e : 0)
+    }
+
     /// The projection's distance from the ball's centre level along the plane's `w` axis
     /// (`offset` of the planar projection, in [0, e]).
     var offset: Double { w - 0.5 * c }

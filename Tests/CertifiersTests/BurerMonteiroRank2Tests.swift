@@ -36,6 +36,26 @@ final class BurerMonteiroRank2Tests: XCTestCase {
         return try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: 0.4 * gap)
     }
 
+    /// `count` draws of `partialRadiusInstance` (those CSDP solves): CSDP's solution, BM2's at rank 2
+    /// and BM2's starting with `rank` factor columns, and a description for failure messages.
+    static func rankComparisons(_ sizes: [Int], count: Int, rank: Int, _ rng: inout SplitMix64) throws
+        -> [(reference: LeastSquaresSolution, two: LeastSquaresSolution, higher: LeastSquaresSolution, context: String)]
+    {
+        var out: [(LeastSquaresSolution, LeastSquaresSolution, LeastSquaresSolution, String)] = []
+        for _ in 0..<count {
+            guard let p = try partialRadiusInstance(sizes, &rng) else { continue }
+            let reference = try solveLeastSquaresRelaxation(p)
+            guard reference.status == .optimal else { continue }
+            let two = try BurerMonteiroRank2().solve(p)
+            var solver = BurerMonteiroRank2()
+            solver.factorRank = rank
+            let higher = try solver.solve(p)
+            out.append((reference, two, higher,
+                        "CSDP \(reference.objective), rank 2 \(two.objective) (\(two.status)), rank \(rank) \(higher.objective) (\(higher.status))"))
+        }
+        return out
+    }
+
     func assertCertified(_ s: LeastSquaresSolution, _ context: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(s.status, .optimal, context, file: file, line: line)
         XCTAssertTrue(s.isRankOne, "\(context): λ₁/λ₂ = \(s.rankRatio)", file: file, line: line)

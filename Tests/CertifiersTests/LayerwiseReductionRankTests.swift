@@ -10,10 +10,8 @@ final class LayerwiseReductionRankTests: XCTestCase {
     /// The projection of `(y_u, y_w)` onto `{p : ‖p‖² ≤ ⟨p, (a, c)⟩, p_1 ≥ a}` ⊂ R^r by the planar
     /// reduction: `(q_u, q_w)` and the projection's multipliers.
     static func project(_ yu: Double, _ yw: [Double], a: Double, c: [Double]) -> (q: ReLUCapProjection, w: [Double]) {
-        let e = zip(yw, c).map { $0 - 0.5 * $1 }, norm = e.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let q = ReLUCapProjection(point: yu, offset: norm, a: a, cNorm: c.reduce(0) { $0 + $1 * $1 }.squareRoot())
-        let shift = norm > 0 ? q.offset / norm : 0
-        return (q, zip(c, e).map { 0.5 * $0 + shift * $1 })
+        let (q, shift) = ReLUCapProjection.inPlane(yu: yu, count: c.count, a: a, yw: { yw[$0] }, c: { c[$0] })
+        return (q, zip(c, yw).map { 0.5 * $0 + shift * ($1 - 0.5 * $0) })
     }
 
     func testProjectionInRrIsTheNearestPointAndStationary() {
@@ -97,15 +95,7 @@ final class LayerwiseReductionRankTests: XCTestCase {
     func testRankThreeAgainstCSDPOverTwoLayers() throws {
         var rng = SplitMix64(seed: 34)
         var compared = 0, certified = 0
-        for _ in 0..<6 {
-            guard let p = try BurerMonteiroRank2Tests.partialRadiusInstance([5, 6, 4], &rng) else { continue }
-            let reference = try solveLeastSquaresRelaxation(p)
-            guard reference.status == .optimal else { continue }
-            let two = try BurerMonteiroRank2().solve(p)
-            var solver = BurerMonteiroRank2()
-            solver.factorRank = 3
-            let three = try solver.solve(p)
-            let context = "CSDP \(reference.objective), rank 2 \(two.objective) (\(two.status)), rank 3 \(three.objective) (\(three.status))"
+        for (reference, two, three, context) in try BurerMonteiroRank2Tests.rankComparisons([5, 6, 4], count: 6, rank: 3, &rng) {
             XCTAssertGreaterThanOrEqual(three.objective, reference.objective - 1e-5 * max(1, reference.objective), context)
             if two.status == .optimal {
                 XCTAssertLessThanOrEqual(three.objective, two.objective + 1e-5 * max(1, two.objective), context)

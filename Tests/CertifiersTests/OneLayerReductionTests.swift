@@ -50,15 +50,7 @@ final class OneLayerReductionTests: XCTestCase {
     func testHigherRankIsNotBelowCSDPNorAboveRankTwo() throws {
         var rng = SplitMix64(seed: 13)
         var compared = 0
-        for _ in 0..<4 {
-            guard let p = try BurerMonteiroRank2Tests.partialRadiusInstance([5, 8], &rng) else { continue }
-            let reference = try solveLeastSquaresRelaxation(p)
-            guard reference.status == .optimal else { continue }
-            let two = try BurerMonteiroRank2().solve(p)
-            var solver = BurerMonteiroRank2()
-            solver.factorRank = 4
-            let four = try solver.solve(p)
-            let context = "CSDP \(reference.objective), rank 2 \(two.objective) (\(two.status)), rank 4 \(four.objective) (\(four.status))"
+        for (reference, two, four, context) in try BurerMonteiroRank2Tests.rankComparisons([5, 8], count: 4, rank: 4, &rng) {
             XCTAssertEqual(four.status, .optimal, context)
             XCTAssertGreaterThanOrEqual(four.objective, reference.objective - 1e-5 * max(1, reference.objective), context)
             XCTAssertLessThanOrEqual(four.objective, two.objective + 1e-5 * max(1, two.objective), context)
