@@ -52,7 +52,11 @@ extension BurerMonteiroRank2 {
         typealias State = (reduction: LayerwiseReduction, v: [Double], point: LayerwiseReduction.Point, sigma: Double, mu: Double)
         var updated: State = (reduction, v, point, penalty.sigma, 0)
         var firstOrder: (state: State, reduced: (Double, Double, Double))?
+        // Whether the last certificate bounds the duality gap by `gapTolerance` at a feasible point.
+        var certified = false, gap: Double?
 
+        /// The dual certificate at the last updated point and the gap it bounds; when `move`, the
+        /// point is not certified and an escape is due, takes it and returns true.
         func certify(_ move: Bool) throws -> Bool {
             let (flat, y) = try updated.reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
             // At a rank-1 point some neurons' multipliers are not unique: choose them to raise λ_min(S).
@@ -60,10 +64,13 @@ extension BurerMonteiroRank2 {
             certificate = try lag.repairedCertificate(
                 y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
                 iterations: multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next()).certificate
+            gap = Self.certifiedGap(problem, objective: updated.point.objective, certificate: certificate)
+            certified = reduced.violation <= feasibilityTolerance && (gap ?? .infinity) <= gapTolerance
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
-                print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e", certificate.minEigenvalue ?? .nan, -certificate.y0))
+                print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d",
+                             certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, updated.reduction.rank))
             }
-            guard move, escapeDue(certificate.minEigenvalue, objective: updated.point.objective, escapes: escapes, outer: outer, expired: expired)
+            guard move, !certified, escapeDue(certificate.minEigenvalue, objective: updated.point.objective, escapes: escapes, outer: outer, expired: expired)
             else { return false }
             escapes += 1
             let (moved, rank) = escaped(v, rank: reduction.rank, sizes: Array(sizes[0..<last]), along: certificate.vector)
@@ -98,6 +105,10 @@ extension BurerMonteiroRank2 {
             reduced = (gradient, max(0, h, point.capViolation), max(min(mu, abs(h)), capStep))
             traceLayerwise(outer, sigma, point, newMu, reduced, v, reduction, report)
             if passes(reduced) { return .optimal }
+            // At a feasible point the duality gap may already certify optimality.
+            if lanczosSteps > 0, reduced.violation <= feasibilityTolerance, (try? certify(false)) != nil, certified {
+                return .optimal
+            }
             return penalty.conclude(measure: measure, violation: reduced.violation, of: self)
         }
         let status = try escapingOuterLoop(
@@ -120,6 +131,7 @@ extension BurerMonteiroRank2 {
         solution.stationarity = try reductionStationarity(
             lag, flat: flat, y: y, rank: updated.reduction.rank, reduced: reduced, certificate: certificate,
             penalty: updated.sigma, innerIterations: innerIterations)
+        solution.stationarity?.dualGap = gap
         return solution
     }
 

@@ -34,19 +34,28 @@ extension BurerMonteiroRank2 {
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
         var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
         var expired = false, stalled = false
+        // Whether the last certificate bounds the duality gap by `gapTolerance` at a feasible point.
+        var certified = false, gap: Double?
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
-        /// The dual certificate at the current point; when `move`, λ_min(S) is below tolerance and
-        /// escapes are left, moves `w_0`'s last column along its vector (or adds a column, up to
-        /// `maxFactorRank`) and returns true.
+        /// The dual certificate at the current point and the gap it bounds; when `move`, the point
+        /// is not certified, λ_min(S) is below tolerance and escapes are left, moves `w_0`'s last
+        /// column along its vector (or adds a column, up to `maxFactorRank`) and returns true.
         func escape(_ move: Bool = true) throws -> Bool {
             let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
-            certificate = try lag.dualCertificate(y, at: flat, steps: lanczosSteps, seed: rng.next())
+            let tolerance = secondOrderTolerance * max(1, point.objective)
+            let free = lanczosSteps > 0 ? lag.freeMultipliers(caps: [point.projections], y: y) : []
+            certificate = try lag.repairedCertificate(
+                y, at: flat, free: free,
+                iterations: multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next()).certificate
+            gap = Self.certifiedGap(problem, objective: point.objective, certificate: certificate)
+            certified = max(0, point.residual - rho) <= feasibilityTolerance && (gap ?? .infinity) <= gapTolerance
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
-                print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e",
-                             certificate.minEigenvalue ?? .nan, -certificate.y0))
+                print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d, %d free multipliers",
+                             certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, rank, free.count))
             }
-            guard move, escapeDue(certificate.minEigenvalue, objective: point.objective, escapes: escapes, outer: outer, expired: expired)
+            guard move, !certified,
+                escapeDue(certificate.minEigenvalue, objective: point.objective, escapes: escapes, outer: outer, expired: expired)
             else { return false }
             escapes += 1
             (v, rank) = escaped(v, rank: rank, sizes: [n0], along: certificate.vector)
@@ -78,10 +87,17 @@ extension BurerMonteiroRank2 {
             reduced = (gradient, max(0, h), min(mu, abs(h)))
             traceOneLayer(outer, penalty.sigma, mu, point, reduced, v)
             if passes(reduced) { return .optimal }
-            // An inner solve that stalls near feasibility (a ReLU kink that w, collapsed, no
-            // longer smooths): try the second-order escape without waiting for first order.
-            // (A failed certificate, e.g. multipliers overflowing at a degenerate point, skips it.)
-            if stalled, reduced.violation <= stallEscapeViolation, (try? escape()) ?? false { return nil }
+            // At a feasible point the duality gap may already certify optimality; an inner solve
+            // that stalls near feasibility (a ReLU kink that w, collapsed, no longer smooths) tries
+            // the second-order escape without waiting for first order. (A failed certificate, e.g.
+            // multipliers overflowing at a degenerate point, skips both.)
+            let stallEscape = stalled && reduced.violation <= stallEscapeViolation
+            if lanczosSteps > 0, stallEscape || reduced.violation <= feasibilityTolerance,
+                let moved = try? escape(stallEscape)
+            {
+                if certified { return .optimal }
+                if moved { return nil }
+            }
             return penalty.conclude(measure: measure, violation: reduced.violation, of: self)
         }
         let status = try escapingOuterLoop(
@@ -103,6 +119,7 @@ extension BurerMonteiroRank2 {
         solution.stationarity = try reductionStationarity(
             lag, flat: flat, y: y, rank: v.count / n0, reduced: reduced, certificate: certificate, penalty: penalty.sigma,
             innerIterations: innerIterations)
+        solution.stationarity?.dualGap = gap
         return solution
     }
 

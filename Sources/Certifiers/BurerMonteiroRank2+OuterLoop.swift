@@ -164,3 +164,24 @@ extension BurerMonteiroRank2 {
         }
     }
 }
+
+extension BurerMonteiroRank2 {
+    /// The relative duality gap that a dual certificate bounds at a primal point of objective
+    /// `objective`: with `λ` the estimate of `λ_min(S(y))` and `T` the trace bound
+    /// (`LeastSquaresProblem.traceBound`),
+    ///
+    /// ```
+    /// gap = (objective − (−y_0 + min(0, λ) · T)) / max(1, objective)
+    /// ```
+    /// so that, were λ exact, the relaxation's optimum lies within `gap · max(1, objective)` below
+    /// a feasible point's objective. `nil` without an estimate.
+    ///
+    /// - Complexity: one pass over each weight matrix (the trace bound).
+    static func certifiedGap(
+        _ problem: LeastSquaresProblem, objective: Double, certificate: (y0: Double, minEigenvalue: Double?, vector: [Double])
+    ) -> Double? {
+        guard let lowest = certificate.minEigenvalue, lowest.isFinite, certificate.y0.isFinite else { return nil }
+        let lower = -certificate.y0 + min(0, lowest) * problem.traceBound(objective: objective)
+        return (objective - lower) / max(1, objective)
+    }
+}

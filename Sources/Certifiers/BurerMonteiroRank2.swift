@@ -38,6 +38,10 @@ public struct BurerMonteiroRank2: Sendable {
     public var lanczosSteps = 80
     /// `λ_min(S(y)) ≥ −secondOrderTolerance · max(1, objective)` counts as `S(y) ⪰ 0`.
     public var secondOrderTolerance = 1e-6
+    /// A point whose ball violation is at most `feasibilityTolerance` is also `.optimal` when its
+    /// dual certificate bounds the relative duality gap by this (`certifiedGap`): an SDP optimality
+    /// certificate that does not need the factor to be a first-order point of BM2's program.
+    public var gapTolerance = 1e-5
     /// Restarts along S(y)'s negative eigenvector at most (from a first-order point, or for one
     /// layer also from a stalled inner solve).
     public var maxEscapes = 3
@@ -91,7 +95,9 @@ public struct BurerMonteiroRank2: Sendable {
     /// lower bound on the relaxation's value. When `f(x̂)` already lies in the ball (Corollary 2.3)
     /// the answer `x = x̂`, `w = 0`, objective 0 is returned at once (y = 0, S = C ⪰ 0); the
     /// augmented Lagrangian would only creep towards it, `w`'s penalty being quartic there.
-    /// `.optimal` needs the first-order checks only;
+    /// `.optimal` needs the first-order checks, or (the reductions) a feasible point whose dual
+    /// certificate bounds the relative duality gap by `gapTolerance` (`certifiedGap`, reported as
+    /// `stationarity.dualGap`);
     /// `.infeasible` comes from `ẑ`'s distance to the nonnegative orthant exceeding ρ (a proof), or
     /// from a violation stagnating above `infeasibilityThreshold` at `penaltyMax` (a local verdict).
     /// The rank test is `λ₁/λ₂` of the 2×2 Gram matrix `[1 0; u w]ᵀ[1 0; u w]` (G's nonzero spectrum).

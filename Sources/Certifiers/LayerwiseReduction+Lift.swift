@@ -46,20 +46,9 @@ extension LayerwiseReduction {
         return try BurerMonteiroRank2.factorRankRatio(columns: joined)
     }
 
-    /// The neurons (every layer) whose SDP multipliers `lift` chose among several: at the point
-    /// `(ReLU(a), 0)` of a cap with `c ≈ 0` (`|c| ≤ 10⁻⁶ |a|`) where the half-plane active there
-    /// (`u ≥ a` when `a > 0`, else `u ≥ 0`) has a positive multiplier; slope `|a|`.
+    /// The neurons (every layer) whose SDP multipliers `lift` chose among several
+    /// (`RankTwoLagrangian.freeMultipliers(caps:y:)` over the hidden caps and the last layer's).
     func freeMultipliers(_ point: Point, y: [Double]) -> [RankTwoLagrangian.FreeMultiplier] {
-        let last = lag.problem.layerCount
-        var free: [RankTwoLagrangian.FreeMultiplier] = []
-        let layers = point.caps + [point.projections]
-        for k in 1...last {
-            let n = lag.sizes[k], base = lag.constraintOffsets[k - 1]
-            for (m, q) in layers[k - 1].enumerated() where q.a != 0 && abs(q.c) <= 1e-6 * abs(q.a) {
-                let half = base + (q.a > 0 ? n : 0) + m
-                if y[half] > 0 { free.append(.init(halfPlane: half, product: base + 2 * n + m, slope: abs(q.a))) }
-            }
-        }
-        return free
+        lag.freeMultipliers(caps: point.caps + [point.projections], y: y)
     }
 }

@@ -52,6 +52,10 @@ public struct LeastSquaresSolution: Sendable {
         /// The dual objective at the final multipliers: a lower bound on the relaxation's value
         /// when `S(y) ⪰ 0`.
         public var dualBound: Double
+        /// The relative duality gap the final certificate bounds (`BurerMonteiroRank2.certifiedGap`;
+        /// `nil`: not computed). At most `gapTolerance` at a feasible point is an optimality
+        /// certificate of its own (as rigorous as the λ_min estimate).
+        public var dualGap: Double? = nil
         /// The final penalty parameter.
         public var penalty: Double
         /// Inner (L-BFGS) iterations in all.

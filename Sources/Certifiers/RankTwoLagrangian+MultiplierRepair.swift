@@ -11,6 +11,22 @@ extension RankTwoLagrangian {
         var slope: Double
     }
 
+    /// The neurons whose SDP multipliers a reduction's `lift` chose among several: at the point
+    /// `(ReLU(a), 0)` of a cap with `c ≈ 0` (`|c| ≤ 10⁻⁶ |a|`) where the half-plane active there
+    /// (`u ≥ a` when `a > 0`, else `u ≥ 0`) has a positive multiplier; slope `|a|`. `caps[k − 1]`
+    /// holds layer k's projections, k = 1 … ℓ.
+    func freeMultipliers(caps: [[ReLUCapProjection]], y: [Double]) -> [FreeMultiplier] {
+        var free: [FreeMultiplier] = []
+        for (index, layer) in caps.enumerated() {
+            let k = index + 1, n = sizes[k], base = constraintOffsets[k - 1]
+            for (m, q) in layer.enumerated() where q.a != 0 && abs(q.c) <= 1e-6 * abs(q.a) {
+                let half = base + (q.a > 0 ? n : 0) + m
+                if y[half] > 0 { free.append(.init(halfPlane: half, product: base + 2 * n + m, slope: abs(q.a))) }
+            }
+        }
+        return free
+    }
+
     /// The dual certificate at a rank-1 point after moving the free multipliers so as to raise
     /// `λ_min(S(y))`, which is concave in them: projected supergradient steps (Polyak's step
     /// towards 0) on `τ ≥ 0`, the supergradient being `q_product(v) + slope · q_half(v)` at the

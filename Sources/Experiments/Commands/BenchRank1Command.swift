@@ -32,14 +32,20 @@ struct BenchRank1Command: ParsableCommand {
     @Option(help: ArgumentHelp("Instances i = 1 … n.", valueName: "n")) var instances = 3
     @Option(help: ArgumentHelp("The radius ρ.", valueName: "rho")) var radius = 1.0
     @Option(help: ArgumentHelp(
-        "BM2: factor columns (2 is BM2; more reach SDP solutions of higher rank; one-layer and layerwise reductions).", valueName: "r"))
+        "BM2: factor columns to start with (2 is BM2; more reach SDP solutions of higher rank at once).", valueName: "r"))
     var bm2Rank: Int?
+    @Option(help: ArgumentHelp(
+        "BM2: factor columns at most (escapes add columns from --bm2-rank up to this; default 5, as in rank1).", valueName: "r"))
+    var bm2MaxRank: Int?
     @OptionGroup var data: DataOptions
 
     func validate() throws {
         if instances <= 0 { throw ValidationError("--instances must be positive, got \(instances)") }
         if !(radius > 0) { throw ValidationError("--radius must be positive, got \(radius)") }
         if let bm2Rank, bm2Rank < 2 { throw ValidationError("--bm2-rank must be at least 2, got \(bm2Rank)") }
+        if let bm2MaxRank, bm2MaxRank < (bm2Rank ?? 2) {
+            throw ValidationError("--bm2-max-rank must be at least --bm2-rank (\(bm2Rank ?? 2)), got \(bm2MaxRank)")
+        }
         if layers.isEmpty || layers.contains(where: { $0 <= 0 }) { throw ValidationError("--layers must be positive, got \(layers)") }
         for s in solvers where LeastSquaresSolver(rawValue: s) == nil {
             throw ValidationError("--solvers: unknown solver '\(s)' (known: \(LeastSquaresSolver.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -70,7 +76,7 @@ struct BenchRank1Command: ParsableCommand {
                     network: subject.network, layers: k, center: center, previous: previous, radius: radius)
                 for solver in chosen {
                     let cpuStart = clock()
-                    let s = try solveLeastSquares(problem, solver: solver, bm2Rank: bm2Rank)
+                    let s = try solveLeastSquares(problem, solver: solver, bm2Rank: bm2Rank, bm2MaxRank: bm2MaxRank)
                     let cpu = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC)
                     print(String(format: "%d  %8d  %-6@  %7.2f  %7.2f  %-16.10g  %-9.3g  %@", k, i, solver.rawValue, s.seconds,
                                  cpu, s.objective, s.rankRatio, s.status.rawValue))

@@ -22,10 +22,19 @@ struct LeastSquaresJob {
 /// Seconds one BM2 solve may take before it stops with its last iterate (marked inaccurate).
 let bm2TimeLimit = ProcessInfo.processInfo.environment["SDPCERT_BM2_TIME_LIMIT"].flatMap(Double.init) ?? 60.0
 
-/// Solves one instance with the chosen solver.
+/// BM2's factor columns at most in the experiments: from rank 2, each escape from a point whose
+/// second-order check fails adds a column (Burer–Monteiro's rank increase) up to this many. On
+/// the one-layer CNN the SDP solutions have small eigenvalues beyond the second (rank 1 by the
+/// test, but not reachable by two columns): ranks 3–4 pass the duality-gap certificate there.
+let bm2MaxFactorRank = 5
+
+/// Solves one instance with the chosen solver (BM2 from `bm2Rank` columns, default 2, up to
+/// `bm2MaxRank`, default `bm2MaxFactorRank`).
 ///
 /// - Complexity: one interior-point solve (CSDP or the structured one), or one BM2 augmented-Lagrangian run.
-func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2Rank: Int? = nil) throws -> LeastSquaresSolution {
+func solveLeastSquares(
+    _ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2Rank: Int? = nil, bm2MaxRank: Int? = nil
+) throws -> LeastSquaresSolution {
     switch solver {
     case .csdp: return try solveLeastSquaresRelaxation(problem)
     case .ipm:
@@ -43,7 +52,8 @@ func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolve
     case .bm2:
         var bm2 = BurerMonteiroRank2()
         bm2.timeLimit = bm2TimeLimit
-        if let bm2Rank { (bm2.factorRank, bm2.maxFactorRank) = (bm2Rank, bm2Rank) }
+        if let bm2Rank { bm2.factorRank = bm2Rank }
+        bm2.maxFactorRank = max(bm2MaxRank ?? bm2MaxFactorRank, bm2.factorRank)
         return try bm2.solve(problem)
     }
 }
@@ -83,6 +93,7 @@ func runLeastSquaresJobs(
             details["bm2_gradient"] = st.gradient
             details["bm2_violation"] = st.violation
             if let e = st.dualMinEigenvalue { details["bm2_dual_min_eigenvalue"] = e }
+            if let gap = st.dualGap { details["bm2_dual_gap"] = gap }
         }
         try store.insert(ResultRow(
             networkHash: job.key.networkHash, network: job.network, method: job.key.method, options: job.key.options,

@@ -1,0 +1,58 @@
+import LinearAlgebra
+
+extension LeastSquaresProblem {
+    /// An upper bound on `tr(G)` for every feasible `G` of the relaxation whose objective is at
+    /// most `objective`: with it a dual point `y ≥ 0` whose slack has `λ_min(S(y)) ≥ λ < 0` still
+    /// bounds the optimum, `L* ≥ −y_0 + λ · tr(G*)` (`⟨S(y), G*⟩ ≤ L* + y_0` for feasible `G*`).
+    ///
+    /// Write `s_k² = tr(X_k)` for layer k's diagonal block (`X_0` the input's). The objective
+    /// `tr(X_0) − 2⟨x, x̂⟩ + ‖x̂‖² ≤ f` with `‖x‖² ≤ tr(X_0)` gives the first line; each neuron's
+    /// product constraint `Z_mm ≤ ⟨(W_m, b_m), G[(x, t), z_m]⟩ ≤ Z_mm^{1/2} ((W_m, b_m) G_{xt} (W_m, b_m)ᵀ)^{1/2}`
+    /// (Cauchy–Schwarz in G's inner product) summed over m gives the second, and the ball the third:
+    ///
+    /// ```
+    /// s_0 ≤ ‖x̂‖ + f^{1/2}
+    /// s_{k+1}² ≤ ‖[W_k b_k]‖₂² (s_k² + 1)
+    /// s_ℓ ≤ ‖ẑ‖ + ρ
+    /// tr(G) ≤ 1 + Σ_k s_k²
+    /// ```
+    /// with `‖[W b]‖₂² ≤ min(‖W‖_F² + ‖b‖², ‖[W b]‖₁ ‖[W b]‖_∞)` (the largest column and row sums of
+    /// absolute values: far below Frobenius for convolutions); each step is rounded up by a
+    /// relative 10⁻¹².
+    ///
+    /// - Complexity: one pass over each weight matrix.
+    public func traceBound(objective f: Double) -> Double {
+        func norm2(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 } }
+        let up = 1 + 1e-12
+        var s2 = (norm2(center).squareRoot() + max(0, f).squareRoot()) * up
+        s2 = s2 * s2 * up
+        var total = 1 + s2
+        for k in 0..<layerCount {
+            let scale = min(norm2(weights[k].elements) + norm2(biases[k]), Self.holderBound(weights[k], biases[k])) * up
+            s2 = scale * (s2 + 1) * up
+            if k == layerCount - 1 {
+                let ball = (norm2(target).squareRoot() + radius) * up
+                s2 = min(s2, ball * ball * up)
+            }
+            total = (total + s2) * up
+        }
+        return total
+    }
+
+    /// `‖[W b]‖₁ ‖[W b]‖_∞ ≥ ‖[W b]‖₂²` (Hölder), rounded up.
+    private static func holderBound(_ w: Matrix<Double>, _ b: [Double]) -> Double {
+        var columns = [Double](repeating: 0, count: w.columns + 1), rows = 0.0
+        for i in 0..<w.rows {
+            var row = abs(b[i])
+            for j in 0..<w.columns {
+                let x = abs(w[i, j])
+                row += x
+                columns[j] += x
+            }
+            columns[w.columns] += abs(b[i])
+            rows = max(rows, row)
+        }
+        let count = Double(max(w.rows, w.columns) + 2)
+        return (columns.max() ?? 0) * rows * (1 + 4 * count * Double.ulpOfOne)
+    }
+}

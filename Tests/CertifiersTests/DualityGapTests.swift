@@ -1,0 +1,96 @@
+import XCTest
+import LinearAlgebra
+@testable import Certifiers
+
+/// BM2's duality-gap certificate: the trace bound holds at feasible points of the relaxation, and
+/// the lower bound a certificate gives never exceeds CSDP's optimum.
+final class DualityGapTests: XCTestCase {
+    /// A feasible rank-2 point of the relaxation: `u` the forward pass of `x`, `w_0` random and
+    /// `w_{k+1} = ½ W_k w_k` (inside every product constraint), with ẑ and ρ chosen so the ball
+    /// holds (tight when `tight`). Returns the problem, its objective at the point and `tr(G)`.
+    func feasiblePoint(_ sizes: [Int], tight: Bool, _ rng: inout SplitMix64) throws -> (LeastSquaresProblem, Double, Double) {
+        let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers(sizes, &rng)
+        let center = (0..<sizes[0]).map { _ in 2 * rng.unitInterval() - 1 }
+        let x = (0..<sizes[0]).map { _ in 2 * rng.unitInterval() - 1 }
+        var w = (0..<sizes[0]).map { _ in 0.5 * rng.normal() }
+        let last = sizes[sizes.count - 1]
+        let probe = try LeastSquaresProblem(
+            weights: weights, biases: biases, center: center, target: [Double](repeating: 0, count: last), radius: 1)
+        let u = [x] + (try probe.hiddenOutputs(x))
+        var trace = 1.0, objective = 0.0
+        for i in 0..<sizes[0] {
+            objective += (x[i] - center[i]) * (x[i] - center[i]) + w[i] * w[i]
+        }
+        trace += u[0].reduce(0) { $0 + $1 * $1 } + w.reduce(0) { $0 + $1 * $1 }
+        for k in 0..<weights.count {
+            w = try weights[k].apply(w).map { 0.5 * $0 }
+            trace += u[k + 1].reduce(0) { $0 + $1 * $1 } + w.reduce(0) { $0 + $1 * $1 }
+        }
+        let target = (0..<last).map { _ in rng.unitInterval() }
+        let reach = zip(u[u.count - 1], target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } + w.reduce(0) { $0 + $1 * $1 }
+        let radius = reach.squareRoot() * (tight ? 1 : 1 + 3 * rng.unitInterval())
+        let problem = try LeastSquaresProblem(weights: weights, biases: biases, center: center, target: target, radius: radius)
+        return (problem, objective, trace)
+    }
+
+    /// `tr(G) ≤ traceBound(objective:)` at 200 feasible rank-2 points of one to three layers, half
+    /// of them with the ball active (where the last layer's bound is the ball's); the bound is
+    /// also finite and at least 1 + the input block's share.
+    func testTraceBoundHoldsAtFeasiblePoints() throws {
+        var rng = SplitMix64(seed: 41)
+        for trial in 0..<200 {
+            let sizes = [[3, 5], [4, 6, 3], [2, 4, 4, 2]][trial % 3]
+            let (problem, objective, trace) = try feasiblePoint(sizes, tight: trial % 2 == 0, &rng)
+            let bound = problem.traceBound(objective: objective)
+            XCTAssertTrue(bound.isFinite)
+            XCTAssertLessThanOrEqual(trace, bound, "trial \(trial), sizes \(sizes)")
+        }
+    }
+
+    /// The trace bound is not vacuous where it matters: one convolution-like sparse layer gets the
+    /// Hölder bound (column sums × row sums), far below the Frobenius one.
+    func testTraceBoundUsesTheSmallerNormBound() throws {
+        // 40 rows each holding the same 4 weights at shifted positions of 43 inputs (a 1-D convolution).
+        let n = 43, m = 40, filter = [0.5, -0.3, 0.8, 0.2]
+        var elements = [Double](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<4 { elements[i * n + i + j] = filter[j] } }
+        let w = try Matrix(rows: m, columns: n, elements: elements)
+        let problem = try LeastSquaresProblem(
+            weights: [w, try Matrix(rows: 1, columns: m, elements: [Double](repeating: 0.1, count: m))],
+            biases: [[Double](repeating: 0, count: m), [0]], center: [Double](repeating: 0, count: n), target: [0],
+            radius: 1)
+        // s_0 ≤ √1 = 1; Frobenius: ‖W‖_F² = 40 · 1.02 = 40.8; Hölder: 1.8 · 1.8 = 3.24.
+        let bound = problem.traceBound(objective: 1)
+        let frobenius = 1 + 1 + 40.8 * 2
+        XCTAssertLessThan(bound, 0.5 * frobenius)
+        XCTAssertGreaterThanOrEqual(bound, 1 + 1 + 3.24 * 2 - 1e-9)
+    }
+
+    /// On 12 small instances CSDP solves (one to three layers, the ball excluding f(x̂)): the lower
+    /// bound `objective − gap · max(1, objective)` of BM2's final certificate (with rank increase
+    /// up to 4) never exceeds CSDP's optimum, and where the gap certifies the point BM2's
+    /// objective equals CSDP's to the gap tolerance (plus CSDP's own accuracy).
+    func testCertifiedGapBoundsTheOptimum() throws {
+        var rng = SplitMix64(seed: 43)
+        var certified = 0, compared = 0
+        for trial in 0..<16 {
+            let sizes = [[3, 6, 4], [4, 5, 5, 3], [3, 8]][trial % 3]
+            guard let problem = try BurerMonteiroRank2Tests.partialRadiusInstance(sizes, &rng) else { continue }
+            let reference = try solveLeastSquaresRelaxation(problem)
+            guard reference.status == .optimal else { continue }
+            var solver = BurerMonteiroRank2()
+            solver.maxFactorRank = 4
+            let s = try solver.solve(problem)
+            guard let gap = s.stationarity?.dualGap else { continue }
+            compared += 1
+            let scale = max(1, s.objective), context = "trial \(trial): CSDP \(reference.objective), BM2 \(s.objective), gap \(gap)"
+            XCTAssertLessThanOrEqual(s.objective - gap * scale, reference.objective + 1e-6 * max(1, reference.objective), context)
+            if s.status == .optimal, gap <= solver.gapTolerance {
+                certified += 1
+                XCTAssertEqual(s.objective, reference.objective, accuracy: (solver.gapTolerance + 1e-6) * scale, context)
+            }
+        }
+        XCTAssertGreaterThanOrEqual(compared, 8)
+        XCTAssertGreaterThanOrEqual(certified, 4, "too few certified solves to test anything")
+    }
+}
