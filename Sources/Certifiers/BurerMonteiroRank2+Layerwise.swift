@@ -54,6 +54,8 @@ extension BurerMonteiroRank2 {
         var firstOrder: (state: State, reduced: (Double, Double, Double))?
         // Whether the last certificate bounds the duality gap by `gapTolerance` at a feasible point.
         var certified = false, gap: Double?
+        // The layers' spectral norm bounds for the trace bound, computed at the first certificate.
+        var normBounds: [Double]?
 
         /// The dual certificate at the last updated point and the gap it bounds; when `move`, the
         /// point is not certified and an escape is due, takes it and returns true.
@@ -63,8 +65,9 @@ extension BurerMonteiroRank2 {
             let tolerance = secondOrderTolerance * max(1, updated.point.objective)
             certificate = try lag.repairedCertificate(
                 y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
-                iterations: multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next()).certificate
-            gap = Self.certifiedGap(problem, objective: updated.point.objective, certificate: certificate)
+                iterations: expired ? 0 : multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next()).certificate
+            if normBounds == nil { normBounds = try problem.layerNormBounds() }
+            gap = Self.certifiedGap(problem, objective: updated.point.objective, certificate: certificate, normBounds: normBounds)
             certified = reduced.violation <= feasibilityTolerance && (gap ?? .infinity) <= gapTolerance
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
                 print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d",

@@ -47,8 +47,9 @@ extension BurerMonteiroRank2 {
             let free = lanczosSteps > 0 ? lag.freeMultipliers(caps: [point.projections], y: y) : []
             certificate = try lag.repairedCertificate(
                 y, at: flat, free: free,
-                iterations: multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next()).certificate
-            gap = Self.certifiedGap(problem, objective: point.objective, certificate: certificate)
+                iterations: expired ? 0 : multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next()).certificate
+            // (One layer: the ball bounds the hidden block, no weight norm is needed.)
+            gap = Self.certifiedGap(problem, objective: point.objective, certificate: certificate, normBounds: nil)
             certified = max(0, point.residual - rho) <= feasibilityTolerance && (gap ?? .infinity) <= gapTolerance
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
                 print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d, %d free multipliers",

@@ -168,7 +168,7 @@ extension BurerMonteiroRank2 {
 extension BurerMonteiroRank2 {
     /// The relative duality gap that a dual certificate bounds at a primal point of objective
     /// `objective`: with `λ` the estimate of `λ_min(S(y))` and `T` the trace bound
-    /// (`LeastSquaresProblem.traceBound`),
+    /// (`LeastSquaresProblem.traceBound`, with the layers' `normBounds` when given),
     ///
     /// ```
     /// gap = (objective − (−y_0 + min(0, λ) · T)) / max(1, objective)
@@ -178,10 +178,11 @@ extension BurerMonteiroRank2 {
     ///
     /// - Complexity: one pass over each weight matrix (the trace bound).
     static func certifiedGap(
-        _ problem: LeastSquaresProblem, objective: Double, certificate: (y0: Double, minEigenvalue: Double?, vector: [Double])
+        _ problem: LeastSquaresProblem, objective: Double, certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]),
+        normBounds: [Double]?
     ) -> Double? {
         guard let lowest = certificate.minEigenvalue, lowest.isFinite, certificate.y0.isFinite else { return nil }
-        let lower = -certificate.y0 + min(0, lowest) * problem.traceBound(objective: objective)
+        let lower = -certificate.y0 + min(0, lowest) * problem.traceBound(objective: objective, normBounds: normBounds)
         return (objective - lower) / max(1, objective)
     }
 }

@@ -62,8 +62,9 @@ public struct BurerMonteiroRank2: Sendable {
     /// constraint (`LayerwiseReduction`, `solveLayerwise`) instead of running the augmented
     /// Lagrangian on its three scalar constraints.
     public var reducesLayers = true
-    /// Two or more layers: supergradient steps at most on the non-unique multipliers of a rank-1
-    /// point before its second-order check (`RankTwoLagrangian.repairedCertificate`).
+    /// The reductions: supergradient steps at most on the non-unique multipliers of a rank-1 point
+    /// before its second-order check (`RankTwoLagrangian.repairedCertificate`); none once
+    /// `timeLimit` has passed (the final report's certificate is then the lifted multipliers').
     public var multiplierRepairIterations = 30
 
     public init() {}

@@ -16,19 +16,21 @@ extension LeastSquaresProblem {
     /// s_ℓ ≤ ‖ẑ‖ + ρ
     /// tr(G) ≤ 1 + Σ_k s_k²
     /// ```
-    /// with `‖[W b]‖₂² ≤ min(‖W‖_F² + ‖b‖², ‖[W b]‖₁ ‖[W b]‖_∞)` (the largest column and row sums of
-    /// absolute values: far below Frobenius for convolutions); each step is rounded up by a
-    /// relative 10⁻¹².
+    /// with `‖[W b]‖₂²` bounded by the smallest of `normBounds[k]` (`layerNormBounds()`, when
+    /// given), `‖W‖_F² + ‖b‖²` and `‖[W b]‖₁ ‖[W b]‖_∞` (the largest column and row sums of absolute
+    /// values: far below Frobenius for convolutions); each step is rounded up by a relative 10⁻¹².
     ///
     /// - Complexity: one pass over each weight matrix.
-    public func traceBound(objective f: Double) -> Double {
+    public func traceBound(objective f: Double, normBounds: [Double]? = nil) -> Double {
         func norm2(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 } }
         let up = 1 + 1e-12
         var s2 = (norm2(center).squareRoot() + max(0, f).squareRoot()) * up
         s2 = s2 * s2 * up
         var total = 1 + s2
         for k in 0..<layerCount {
-            let scale = min(norm2(weights[k].elements) + norm2(biases[k]), Self.holderBound(weights[k], biases[k])) * up
+            let scale = min(
+                norm2(weights[k].elements) + norm2(biases[k]), Self.holderBound(weights[k], biases[k]),
+                normBounds?[k] ?? .infinity) * up
             s2 = scale * (s2 + 1) * up
             if k == layerCount - 1 {
                 let ball = (norm2(target).squareRoot() + radius) * up
@@ -54,5 +56,35 @@ extension LeastSquaresProblem {
         }
         let count = Double(max(w.rows, w.columns) + 2)
         return (columns.max() ?? 0) * rows * (1 + 4 * count * Double.ulpOfOne)
+    }
+
+    /// Rigorous upper bounds on `‖[W_k b_k]‖₂²`, one per layer: the largest eigenvalue of the
+    /// smaller Gram matrix (`[W b][W b]ᵀ` or `[W b]ᵀ[W b]`) bounded by
+    /// `Matrix.largestEigenvalueUpperBound`, plus the Gram product's rounding error
+    /// `γ_{p+2} ‖[W b]‖_F²` (p the product's inner dimension).
+    ///
+    /// - Complexity: per layer one `gemm` forming the Gram matrix (`min(m, n+1)² · max(m, n+1)`
+    ///   multiply-adds) and one or two Cholesky factorisations of it.
+    public func layerNormBounds() throws -> [Double] {
+        try weights.indices.map { k in
+            let w = weights[k], m = w.rows, n = w.columns + 1
+            var joined = Matrix<Double>(rows: m, columns: n)
+            var squares = 0.0
+            for i in 0..<m {
+                for j in 0..<w.columns { joined[i, j] = w[i, j] }
+                joined[i, w.columns] = biases[k][i]
+            }
+            for x in joined.elements { squares += x * x }
+            let small = min(m, n), inner = max(m, n)
+            var gram = Matrix<Double>(rows: small, columns: small)
+            if m <= n {
+                try gram.gemm(1, joined, joined, transposeB: true, beta: 0)
+            } else {
+                try gram.gemm(1, joined, transposeA: true, joined, beta: 0)
+            }
+            let u = Double.ulpOfOne / 2, p = Double(inner + 2)
+            let gamma = p * u / (1 - p * u)
+            return (try gram.largestEigenvalueUpperBound() + gamma * squares * (1 + 4 * p * u)) * (1 + 1e-12)
+        }
     }
 }

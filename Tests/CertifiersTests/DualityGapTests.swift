@@ -42,8 +42,37 @@ final class DualityGapTests: XCTestCase {
             let sizes = [[3, 5], [4, 6, 3], [2, 4, 4, 2]][trial % 3]
             let (problem, objective, trace) = try feasiblePoint(sizes, tight: trial % 2 == 0, &rng)
             let bound = problem.traceBound(objective: objective)
+            let spectral = problem.traceBound(objective: objective, normBounds: try problem.layerNormBounds())
             XCTAssertTrue(bound.isFinite)
             XCTAssertLessThanOrEqual(trace, bound, "trial \(trial), sizes \(sizes)")
+            XCTAssertLessThanOrEqual(trace, spectral, "trial \(trial), sizes \(sizes), spectral norms")
+            XCTAssertLessThanOrEqual(spectral, bound)
+        }
+    }
+
+    /// `layerNormBounds` bounds `‖[W b]‖₂²` from above and tightly (within 10⁻⁶ relative of a dense
+    /// eigen-decomposition's value), for wide and for tall layers.
+    func testLayerNormBoundsAreTightUpperBounds() throws {
+        var rng = SplitMix64(seed: 47)
+        for sizes in [[6, 3], [3, 9], [5, 5, 2]] {
+            let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers(sizes, &rng)
+            let problem = try LeastSquaresProblem(
+                weights: weights, biases: biases, center: [Double](repeating: 0, count: sizes[0]),
+                target: [Double](repeating: 0, count: sizes[sizes.count - 1]), radius: 1)
+            let bounds = try problem.layerNormBounds()
+            for k in weights.indices {
+                let w = weights[k]
+                var joined = Matrix<Double>(rows: w.rows, columns: w.columns + 1)
+                for i in 0..<w.rows {
+                    for j in 0..<w.columns { joined[i, j] = w[i, j] }
+                    joined[i, w.columns] = biases[k][i]
+                }
+                var gram = Matrix<Double>(rows: w.columns + 1, columns: w.columns + 1)
+                try gram.gemm(1, joined, transposeA: true, joined, beta: 0)
+                let exact = try gram.symmetricEigen(vectors: false).values.last!
+                XCTAssertGreaterThanOrEqual(bounds[k], exact, "sizes \(sizes), layer \(k)")
+                XCTAssertLessThanOrEqual(bounds[k], exact * (1 + 1e-6) + 1e-12, "sizes \(sizes), layer \(k)")
+            }
         }
     }
 
