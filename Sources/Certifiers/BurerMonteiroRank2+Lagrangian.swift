@@ -179,7 +179,7 @@ struct RankTwoLagrangian {
     /// which the quotient then reports.
     ///
     /// - Complexity: two passes through the weights per Lanczos step, plus two for the columns.
-    func dualCertificate(_ y: [Double], at flat: [Double], steps: Int, seed: UInt64) throws
+    func dualCertificate(_ y: [Double], at flat: [Double], steps: Int, seed: UInt64, denseUpTo: Int = 0) throws
         -> (y0: Double, minEigenvalue: Double?, vector: [Double])
     {
         let factor = try split(flat)
@@ -187,6 +187,12 @@ struct RankTwoLagrangian {
         let y0 = -(try slackProduct(y, constant: 0, t: [1], x: rows, wx: try forward(rows)).t[0])
         guard steps > 0 else { return (y0, nil, []) }
         let dimension = 1 + sizes.reduce(0, +)
+        if dimension <= denseUpTo {
+            // Small enough for LAPACK: the smallest eigenpair of the dense slack, no estimate.
+            let e = try denseSlack(y, constant: y0).symmetricEigen(.smallest, vectors: true)
+            guard let vectors = e.vectors else { throw CertifierError.solverFailed("syevr returned no eigenvector") }
+            return (y0, e.values[0], (0..<dimension).map { vectors[$0, 0] })
+        }
         var rng = SplitMix64(seed: seed), failure: Error? = nil
         let top = try lanczosLargest(dimension: dimension, steps: steps, start: (0..<dimension).map { _ in rng.normal() }) { v in
             do { return try slackProduct(y, constant: y0, vector: v).map { -$0 } } catch {

@@ -185,4 +185,18 @@ extension BurerMonteiroRank2 {
         let lower = -certificate.y0 + min(0, lowest) * problem.traceBound(objective: objective, normBounds: normBounds)
         return (objective - lower) / max(1, objective)
     }
+
+    /// `certifiedGap` with the rigorous lower bound on `λ_min(S(y))` of the dense slack
+    /// (`RankTwoLagrangian.slackMinimumEigenvalueBound`) instead of the estimate; nil when the
+    /// lifted dimension exceeds `rigorousCheckDimension`.
+    ///
+    /// - Complexity: `denseSlack` and one or two Cholesky factorisations of the lifted dimension.
+    func rigorousGap(
+        _ lag: RankTwoLagrangian, y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]),
+        objective: Double, normBounds: [Double]?
+    ) throws -> Double? {
+        guard !y.isEmpty, 1 + lag.sizes.reduce(0, +) <= rigorousCheckDimension else { return nil }
+        let lowest = try lag.slackMinimumEigenvalueBound(y, constant: certificate.y0)
+        return Self.certifiedGap(lag.problem, objective: objective, certificate: (certificate.y0, lowest, []), normBounds: normBounds)
+    }
 }

@@ -56,6 +56,9 @@ public struct LeastSquaresSolution: Sendable {
         /// `nil`: not computed). At most `gapTolerance` at a feasible point is an optimality
         /// certificate of its own (as rigorous as the λ_min estimate).
         public var dualGap: Double? = nil
+        /// `dualGap` with a rigorous lower bound on λ_min(S(y)) (a Cholesky factorisation of the
+        /// dense slack) in place of the estimate; `nil`: not computed (not certified, or too large).
+        public var rigorousDualGap: Double? = nil
         /// The final penalty parameter.
         public var penalty: Double
         /// Inner (L-BFGS) iterations in all.

@@ -36,10 +36,10 @@ extension RankTwoLagrangian {
     ///   the weights each).
     func repairedCertificate(
         _ y: [Double], at flat: [Double], free: [FreeMultiplier], iterations: Int, steps: Int, tolerance: Double,
-        seed: UInt64
+        seed: UInt64, denseUpTo: Int = 0
     ) throws -> (y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double])) {
         var rng = SplitMix64(seed: seed)
-        var best = (y: y, certificate: try dualCertificate(y, at: flat, steps: steps, seed: rng.next()))
+        var best = (y: y, certificate: try dualCertificate(y, at: flat, steps: steps, seed: rng.next(), denseUpTo: denseUpTo))
         guard !free.isEmpty else { return best }
         var current = best
         for _ in 0..<iterations {
@@ -56,7 +56,7 @@ extension RankTwoLagrangian {
                 next[f.product] += tau
                 next[f.halfPlane] += f.slope * tau
             }
-            current = (next, try dualCertificate(next, at: flat, steps: steps, seed: rng.next()))
+            current = (next, try dualCertificate(next, at: flat, steps: steps, seed: rng.next(), denseUpTo: denseUpTo))
             if (current.certificate.minEigenvalue ?? -.infinity) > (best.certificate.minEigenvalue ?? -.infinity) {
                 best = current
             }

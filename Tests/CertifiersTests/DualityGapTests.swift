@@ -76,6 +76,36 @@ final class DualityGapTests: XCTestCase {
         }
     }
 
+    /// The dense slack agrees with the matrix-free product, and its rigorous λ_min bound lies
+    /// below a dense eigen-decomposition's λ_min and within 1e-8 of it.
+    func testDenseSlackAndItsRigorousMinimumEigenvalue() throws {
+        var rng = SplitMix64(seed: 53)
+        for sizes in [[3, 5, 4], [4, 6], [2, 3, 3, 2]] {
+            let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers(sizes, &rng)
+            let problem = try LeastSquaresProblem(
+                weights: weights, biases: biases, center: (0..<sizes[0]).map { _ in rng.normal() },
+                target: (0..<sizes[sizes.count - 1]).map { _ in rng.unitInterval() }, radius: 0.7)
+            let lag = RankTwoLagrangian(problem)
+            let y = (0..<lag.constraintCount).map { _ in rng.unitInterval() }
+            let y0 = rng.normal()
+            let dense = try lag.denseSlack(y, constant: y0, block: 3)
+            let n = dense.rows
+            XCTAssertEqual(n, 1 + sizes.reduce(0, +))
+            for _ in 0..<4 {
+                let v = (0..<n).map { _ in rng.normal() }
+                let product = try lag.slackProduct(y, constant: y0, vector: v)
+                for i in 0..<n {
+                    let row = (0..<n).reduce(0) { $0 + dense[i, $1] * v[$1] }
+                    XCTAssertEqual(row, product[i], accuracy: 1e-10 * max(1, abs(product[i])), "sizes \(sizes), row \(i)")
+                }
+            }
+            let exact = try dense.symmetricEigen(vectors: false).values[0]
+            let bound = try lag.slackMinimumEigenvalueBound(y, constant: y0)
+            XCTAssertLessThanOrEqual(bound, exact, "sizes \(sizes)")
+            XCTAssertGreaterThanOrEqual(bound, exact - 1e-8 * max(1, abs(exact)), "sizes \(sizes)")
+        }
+    }
+
     /// The trace bound is not vacuous where it matters: one convolution-like sparse layer gets the
     /// Hölder bound (column sums × row sums), far below the Frobenius one.
     func testTraceBoundUsesTheSmallerNormBound() throws {
@@ -95,10 +125,11 @@ final class DualityGapTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(bound, 1 + 1 + 3.24 * 2 - 1e-9)
     }
 
-    /// On 12 small instances CSDP solves (one to three layers, the ball excluding f(x̂)): the lower
-    /// bound `objective − gap · max(1, objective)` of BM2's final certificate (with rank increase
-    /// up to 4) never exceeds CSDP's optimum, and where the gap certifies the point BM2's
-    /// objective equals CSDP's to the gap tolerance (plus CSDP's own accuracy).
+    /// On small instances CSDP solves (one to three layers, the ball excluding f(x̂)): the lower
+    /// bounds `objective − gap · max(1, objective)` of BM2's final certificate (with rank increase
+    /// up to 4), from the estimate and from the rigorous λ_min bound, never exceed CSDP's optimum,
+    /// and where the rigorous gap certifies the point BM2's objective equals CSDP's to the gap
+    /// tolerance (plus CSDP's own accuracy).
     func testCertifiedGapBoundsTheOptimum() throws {
         var rng = SplitMix64(seed: 43)
         var certified = 0, compared = 0
@@ -112,9 +143,12 @@ final class DualityGapTests: XCTestCase {
             let s = try solver.solve(problem)
             guard let gap = s.stationarity?.dualGap else { continue }
             compared += 1
-            let scale = max(1, s.objective), context = "trial \(trial): CSDP \(reference.objective), BM2 \(s.objective), gap \(gap)"
-            XCTAssertLessThanOrEqual(s.objective - gap * scale, reference.objective + 1e-6 * max(1, reference.objective), context)
-            if s.status == .optimal, gap <= solver.gapTolerance {
+            let scale = max(1, s.objective), optimum = reference.objective + 1e-6 * max(1, reference.objective)
+            let context = "trial \(trial): CSDP \(reference.objective), BM2 \(s.objective), gap \(gap)"
+            XCTAssertLessThanOrEqual(s.objective - gap * scale, optimum, context)
+            guard let rigorous = s.stationarity?.rigorousDualGap else { continue }
+            XCTAssertLessThanOrEqual(s.objective - rigorous * scale, optimum, "\(context), rigorous \(rigorous)")
+            if s.status == .optimal, rigorous <= solver.gapTolerance {
                 certified += 1
                 XCTAssertEqual(s.objective, reference.objective, accuracy: (solver.gapTolerance + 1e-6) * scale, context)
             }
@@ -122,4 +156,29 @@ final class DualityGapTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(compared, 8)
         XCTAssertGreaterThanOrEqual(certified, 4, "too few certified solves to test anything")
     }
+
+    /// With `denseUpTo` covering the lifted dimension the certificate's λ_min is the dense
+    /// slack's smallest eigenvalue and its vector an eigenvector.
+    func testDenseSecondOrderCheckIsExact() throws {
+        var rng = SplitMix64(seed: 59)
+        let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers([3, 5, 4], &rng)
+        let problem = try LeastSquaresProblem(
+            weights: weights, biases: biases, center: (0..<3).map { _ in rng.normal() }, target: (0..<4).map { _ in rng.unitInterval() },
+            radius: 0.5)
+        let lag = RankTwoLagrangian(problem)
+        let y = (0..<lag.constraintCount).map { _ in rng.unitInterval() }
+        let flat = (0..<lag.variableCount).map { _ in rng.normal() }
+        let c = try lag.dualCertificate(y, at: flat, steps: 5, seed: 1, denseUpTo: 100)
+        let dense = try lag.denseSlack(y, constant: c.y0)
+        let exact = try dense.symmetricEigen(vectors: false).values[0]
+        XCTAssertEqual(c.minEigenvalue ?? .nan, exact, accuracy: 1e-10 * max(1, abs(exact)))
+        let product = try lag.slackProduct(y, constant: c.y0, vector: c.vector)
+        for i in product.indices {
+            XCTAssertEqual(product[i], exact * c.vector[i], accuracy: 1e-8 * max(1, abs(exact)))
+        }
+        // Five Lanczos steps give an estimate, never below it (a Rayleigh quotient).
+        let estimate = try lag.dualCertificate(y, at: flat, steps: 5, seed: 1)
+        XCTAssertGreaterThanOrEqual(estimate.minEigenvalue ?? .nan, exact)
+    }
 }
+

@@ -37,6 +37,9 @@ struct BenchRank1Command: ParsableCommand {
     @Option(help: ArgumentHelp(
         "BM2: factor columns at most (escapes add columns from --bm2-rank up to this; default 5, as in rank1).", valueName: "r"))
     var bm2MaxRank: Int?
+    @Option(help: ArgumentHelp(
+        "BM2: exact (dense) second-order check up to this lifted dimension instead of the Lanczos estimate.", valueName: "n"))
+    var bm2DenseDimension: Int?
     @OptionGroup var data: DataOptions
 
     func validate() throws {
@@ -76,10 +79,14 @@ struct BenchRank1Command: ParsableCommand {
                     network: subject.network, layers: k, center: center, previous: previous, radius: radius)
                 for solver in chosen {
                     let cpuStart = clock()
-                    let s = try solveLeastSquares(problem, solver: solver, bm2Rank: bm2Rank, bm2MaxRank: bm2MaxRank)
+                    let s = try solveLeastSquares(problem, solver: solver, bm2Rank: bm2Rank, bm2MaxRank: bm2MaxRank, bm2DenseDimension: bm2DenseDimension)
                     let cpu = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC)
+                    // BM2: the duality gap its certificate bounds (estimate; rigorous λ_min where computed).
+                    let gaps = s.stationarity.map { st in
+                        String(format: "  gap %.1e", st.dualGap ?? .nan) + (st.rigorousDualGap.map { String(format: " (rigorous %.1e)", $0) } ?? "")
+                    } ?? ""
                     print(String(format: "%d  %8d  %-6@  %7.2f  %7.2f  %-16.10g  %-9.3g  %@", k, i, solver.rawValue, s.seconds,
-                                 cpu, s.objective, s.rankRatio, s.status.rawValue))
+                                 cpu, s.objective, s.rankRatio, s.status.rawValue) + gaps)
                     totals["\(k) \(solver.rawValue)", default: (0, 0, 0)].seconds += s.seconds
                     totals["\(k) \(solver.rawValue)", default: (0, 0, 0)].cpu += cpu
                     totals["\(k) \(solver.rawValue)", default: (0, 0, 0)].count += 1

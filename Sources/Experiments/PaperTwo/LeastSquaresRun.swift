@@ -33,7 +33,8 @@ let bm2MaxFactorRank = 5
 ///
 /// - Complexity: one interior-point solve (CSDP or the structured one), or one BM2 augmented-Lagrangian run.
 func solveLeastSquares(
-    _ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2Rank: Int? = nil, bm2MaxRank: Int? = nil
+    _ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2Rank: Int? = nil, bm2MaxRank: Int? = nil,
+    bm2DenseDimension: Int? = nil
 ) throws -> LeastSquaresSolution {
     switch solver {
     case .csdp: return try solveLeastSquaresRelaxation(problem)
@@ -54,6 +55,7 @@ func solveLeastSquares(
         bm2.timeLimit = bm2TimeLimit
         if let bm2Rank { bm2.factorRank = bm2Rank }
         bm2.maxFactorRank = max(bm2MaxRank ?? bm2MaxFactorRank, bm2.factorRank)
+        if let bm2DenseDimension { bm2.denseSecondOrderDimension = bm2DenseDimension }
         return try bm2.solve(problem)
     }
 }
@@ -94,6 +96,7 @@ func runLeastSquaresJobs(
             details["bm2_violation"] = st.violation
             if let e = st.dualMinEigenvalue { details["bm2_dual_min_eigenvalue"] = e }
             if let gap = st.dualGap { details["bm2_dual_gap"] = gap }
+            if let gap = st.rigorousDualGap { details["bm2_rigorous_dual_gap"] = gap }
         }
         try store.insert(ResultRow(
             networkHash: job.key.networkHash, network: job.network, method: job.key.method, options: job.key.options,
