@@ -54,8 +54,8 @@ extension BurerMonteiroRank2 {
         var firstOrder: (state: State, reduced: (Double, Double, Double))?
         // Whether the last certificate bounds the duality gap by `gapTolerance` at a feasible point.
         var certified = false, gap: Double?
-        // The layers' spectral norm bounds for the trace bound, computed at the first certificate.
-        var normBounds: [Double]?
+        // The trace bound's per-layer norms, with the spectral bounds, computed at the first certificate.
+        var scales: [Double]?
         var dualY: [Double] = [], rigorous: Double?
 
         /// The dual certificate at the last updated point and the gap it bounds; when `move`, the
@@ -68,18 +68,10 @@ extension BurerMonteiroRank2 {
                 y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
                 iterations: expired ? 0 : multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next(),
                 denseUpTo: denseSecondOrderDimension)
-            if normBounds == nil { normBounds = try problem.layerNormBounds() }
-            gap = Self.certifiedGap(problem, objective: updated.point.objective, certificate: certificate, normBounds: normBounds)
-            certified = reduced.violation <= feasibilityTolerance && (gap ?? .infinity) <= gapTolerance
-            // The estimate can miss small negative eigenvalues: where the dense slack fits, the
-            // rigorous bound decides.
-            rigorous = nil
-            if certified, let bound = try rigorousGap(
-                lag, y: dualY, certificate: certificate, objective: updated.point.objective, normBounds: normBounds)
-            {
-                rigorous = bound
-                certified = bound <= gapTolerance
-            }
+            if scales == nil { scales = problem.layerScales(normBounds: try problem.layerNormBounds()) }
+            (gap, rigorous, certified) = try gapVerdict(
+                lag, y: dualY, certificate: certificate, objective: updated.point.objective,
+                feasible: reduced.violation <= feasibilityTolerance, scales: scales ?? [])
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
                 print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d",
                              certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, updated.reduction.rank))

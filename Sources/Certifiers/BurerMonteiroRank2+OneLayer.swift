@@ -36,6 +36,9 @@ extension BurerMonteiroRank2 {
         var expired = false, stalled = false
         // Whether the last certificate bounds the duality gap by `gapTolerance` at a feasible point.
         var certified = false, gap: Double?, rigorous: Double?, dualY: [Double] = []
+        // The trace bound's per-layer norms (one layer: the ball bounds the hidden block, so the
+        // cheap bounds do; computed once).
+        let scales = problem.layerScales()
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         /// The dual certificate at the current point and the gap it bounds; when `move`, the point
@@ -49,16 +52,9 @@ extension BurerMonteiroRank2 {
                 y, at: flat, free: free,
                 iterations: expired ? 0 : multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next(),
                 denseUpTo: denseSecondOrderDimension)
-            // (One layer: the ball bounds the hidden block, no weight norm is needed.)
-            gap = Self.certifiedGap(problem, objective: point.objective, certificate: certificate, normBounds: nil)
-            certified = max(0, point.residual - rho) <= feasibilityTolerance && (gap ?? .infinity) <= gapTolerance
-            // The estimate can miss small negative eigenvalues: where the dense slack fits, the
-            // rigorous bound decides.
-            rigorous = nil
-            if certified, let bound = try rigorousGap(lag, y: dualY, certificate: certificate, objective: point.objective, normBounds: nil) {
-                rigorous = bound
-                certified = bound <= gapTolerance
-            }
+            (gap, rigorous, certified) = try gapVerdict(
+                lag, y: dualY, certificate: certificate, objective: point.objective,
+                feasible: max(0, point.residual - rho) <= feasibilityTolerance, scales: scales)
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
                 print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d, %d free multipliers",
                              certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, rank, free.count))

@@ -49,7 +49,7 @@ public struct BurerMonteiroRank2: Sendable {
     /// CNN, N = 3 489, 80 Lanczos steps reported +8e-9 where λ_min is −5.3e-4.)
     public var denseSecondOrderDimension = 0
     /// Where the estimate's gap certifies a point and the lifted dimension `1 + Σ n_k` is at most
-    /// this, the gap with a rigorous λ_min bound of the dense slack (`rigorousGap`, a Cholesky
+    /// this, the gap with a rigorous λ_min bound of the dense slack (`gapVerdict`, a Cholesky
     /// factorisation; a few seconds for the one-layer CNN's 3 489) must certify it too; it is
     /// reported as `stationarity.rigorousDualGap`.
     public var rigorousCheckDimension = 6000

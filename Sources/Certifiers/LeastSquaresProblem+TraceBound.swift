@@ -22,16 +22,21 @@ extension LeastSquaresProblem {
     ///
     /// - Complexity: one pass over each weight matrix.
     public func traceBound(objective f: Double, normBounds: [Double]? = nil) -> Double {
+        traceBound(objective: f, scales: layerScales(normBounds: normBounds))
+    }
+
+    /// `traceBound` with each layer's bound on `‖[W_k b_k]‖₂²` given (`layerScales`), for callers
+    /// that evaluate it often.
+    ///
+    /// - Complexity: O(n_0 + n_ℓ).
+    func traceBound(objective f: Double, scales: [Double]) -> Double {
         func norm2(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 } }
         let up = 1 + 1e-12
         var s2 = (norm2(center).squareRoot() + max(0, f).squareRoot()) * up
         s2 = s2 * s2 * up
         var total = 1 + s2
         for k in 0..<layerCount {
-            let scale = min(
-                norm2(weights[k].elements) + norm2(biases[k]), Self.holderBound(weights[k], biases[k]),
-                normBounds?[k] ?? .infinity) * up
-            s2 = scale * (s2 + 1) * up
+            s2 = scales[k] * (s2 + 1) * up
             if k == layerCount - 1 {
                 let ball = (norm2(target).squareRoot() + radius) * up
                 s2 = min(s2, ball * ball * up)
@@ -39,6 +44,16 @@ extension LeastSquaresProblem {
             total = (total + s2) * up
         }
         return total
+    }
+
+    /// Per layer the smallest of the bounds on `‖[W_k b_k]‖₂²` that `traceBound` uses, rounded up.
+    ///
+    /// - Complexity: one pass over each weight matrix.
+    func layerScales(normBounds: [Double]? = nil) -> [Double] {
+        (0..<layerCount).map { k in
+            let frobenius = weights[k].elements.reduce(0) { $0 + $1 * $1 } + biases[k].reduce(0) { $0 + $1 * $1 }
+            return min(frobenius, Self.holderBound(weights[k], biases[k]), normBounds?[k] ?? .infinity) * (1 + 1e-12)
+        }
     }
 
     /// `‖[W b]‖₁ ‖[W b]‖_∞ ≥ ‖[W b]‖₂²` (Hölder), rounded up.
