@@ -81,7 +81,9 @@ struct InteriorPointEngine {
     /// others (first-row and diagonal entries, a few nonzeros each) by their nonzeros.
     let denseTerms: [Int], qtDense: Matrix<Double>
     let sparseTerms: [(term: Int, indices: [Int], values: [Double])]
-    static let sparseLimit = 16
+    /// Terms with at most this many nonzeros count as sparse: 16, or n/32 for large programs (the
+    /// convolution rows of the CNN).
+    let sparseLimit: Int
     let rows: [Int], owners: [Int]
     let slackOwner: [Int], slackCoefficient: [Double]
     let b: [Double]
@@ -114,10 +116,11 @@ struct InteriorPointEngine {
             for (j, v) in zip(term.indices, term.values) { qt[t, j] += v * factors[term.constraint] }
         }
         self.qt = qt
+        sparseLimit = max(16, n / 32)
         var dense: [Int] = [], sparse: [(term: Int, indices: [Int], values: [Double])] = []
         for t in 0..<termCount {
             let nonzeros = (0..<n).filter { qt[t, $0] != 0 }
-            if nonzeros.count > Self.sparseLimit { dense.append(t) } else { sparse.append((t, nonzeros, nonzeros.map { qt[t, $0] })) }
+            if nonzeros.count > sparseLimit { dense.append(t) } else { sparse.append((t, nonzeros, nonzeros.map { qt[t, $0] })) }
         }
         var qtDense = Matrix<Double>(rows: dense.count, columns: n)
         for (r, t) in dense.enumerated() { for j in 0..<n { qtDense[r, j] = qt[t, j] } }
@@ -180,74 +183,6 @@ struct InteriorPointEngine {
             }
         }
         return (out, (0..<slackCount).map { slackCoefficient[$0] * v[slackOwner[$0]] })
-    }
-
-    /// `A Q` (n × T) and `Qᵀ A Q` (T × T) for a symmetric `A`: `gemm`s for the dense terms, sums of
-    /// a few rows of A (and of `A Q`) for the sparse ones, and symmetry for the mixed block.
-    ///
-    /// - Complexity: O(n² D + n D²) for D dense terms, plus O((n + T) · nnz) for the sparse ones.
-    func products(_ a: Matrix<Double>) throws -> (Matrix<Double>, Matrix<Double>) {
-        let tc = termCount
-        var u = Matrix<Double>(rows: n, columns: tc)
-        var ubar = Matrix<Double>(rows: tc, columns: tc)
-        if !denseTerms.isEmpty {
-            let ud = try a.multiplied(by: qtDense, transposeOther: true)  // n × D
-            let dd = try qtDense.multiplied(by: ud)  // D × D
-            let count = denseTerms.count
-            for i in 0..<n { for (r, t) in denseTerms.enumerated() { u.elements[i * tc + t] = ud.elements[i * count + r] } }
-            for (r, t) in denseTerms.enumerated() {
-                for (c, t2) in denseTerms.enumerated() { ubar.elements[t * tc + t2] = dd.elements[r * count + c] }
-            }
-        }
-        u.elements.withUnsafeMutableBufferPointer { pu in
-            a.elements.withUnsafeBufferPointer { pa in
-                for sparse in sparseTerms {
-                    for (j, q) in zip(sparse.indices, sparse.values) {
-                        let row = pa.baseAddress! + j * n  // A symmetric: row j is column j
-                        for i in 0..<n { pu[i * tc + sparse.term] += q * row[i] }
-                    }
-                }
-            }
-        }
-        ubar.elements.withUnsafeMutableBufferPointer { pb in
-            u.elements.withUnsafeBufferPointer { pu in
-                for sparse in sparseTerms {
-                    let out = pb.baseAddress! + sparse.term * tc
-                    for (j, q) in zip(sparse.indices, sparse.values) {
-                        let row = pu.baseAddress! + j * tc
-                        for t in 0..<tc { out[t] += q * row[t] }
-                    }
-                }
-                for sparse in sparseTerms { for t in denseTerms { pb[t * tc + sparse.term] = pb[sparse.term * tc + t] } }
-            }
-        }
-        return (u, ubar)
-    }
-
-    /// The Schur complement `M_ij = ⟨A_i, X A_j Z⁻¹⟩ + Σ_k c_ik c_jk s_k / w_k`.
-    func schur(zInverse zi: Matrix<Double>) throws -> Matrix<Double> {
-        let (u, ubar) = try products(x)
-        let (v, vbar) = try products(zi)
-        var mm = Matrix<Double>(rows: m, columns: m)
-        let tc = termCount
-        for sIndex in 0..<tc {
-            let asr = rows[sIndex], cs = owners[sIndex]
-            for t in sIndex..<tc {
-                let at = rows[t]
-                let value = 0.25 * (u.elements[at * tc + sIndex] * v.elements[asr * tc + t]
-                    + u.elements[asr * tc + t] * v.elements[at * tc + sIndex]
-                    + ubar.elements[sIndex * tc + t] * zi.elements[asr * n + at]
-                    + x.elements[asr * n + at] * vbar.elements[sIndex * tc + t])
-                let ct = owners[t]
-                mm.elements[cs * m + ct] += value
-                if t != sIndex { mm.elements[ct * m + cs] += value }
-            }
-        }
-        for k in 0..<slackCount {
-            let i = slackOwner[k]
-            mm.elements[i * m + i] += slackCoefficient[k] * slackCoefficient[k] * s[k] / w[k]
-        }
-        return mm
     }
 
     // MARK: the iteration
@@ -324,6 +259,12 @@ struct InteriorPointEngine {
         // primal residual creep up again while μ keeps falling, and the best iterate is the answer.
         var best: InteriorPointSolution?
         var sinceBest = 0
+        var clock = PhaseClock(), lastSteps = (0.0, 0.0)
+        if options.verbose {
+            let nonzeros = sparseTerms.reduce(0) { $0 + $1.indices.count }
+            FileHandle.standardError.write(Data(
+                "ipm: n = \(n), m = \(m), \(termCount) terms (\(denseTerms.count) dense, \(sparseTerms.count) sparse with \(nonzeros) nonzeros; limit \(sparseLimit)), \(slackCount) slacks\n".utf8))
+        }
         func current(_ status: InteriorPointSolution.Status) -> InteriorPointSolution {
             InteriorPointSolution(
                 status: status, x: x, slacks: s, y: zip(y, scale).map { $0 * $1 }, primalObjective: last.pobj, dualObjective: last.dobj,
@@ -355,9 +296,11 @@ struct InteriorPointEngine {
             let gap = abs(pobj - dobj) / (1 + abs(pobj) + abs(dobj))
             last = (gap, pinf, dinf, pobj, dobj)
             if options.verbose {
-                FileHandle.standardError.write(Data(String(
-                    format: "ipm %3d  pobj % .8e  dobj % .8e  gap %.1e  pinf %.1e  dinf %.1e  mu %.1e\n",
-                    iteration, pobj, dobj, gap, pinf, dinf, mu).utf8))
+                let line = String(
+                    format: "ipm %3d  pobj % .8e  dobj % .8e  gap %.1e  pinf %.1e  dinf %.1e  mu %.1e  steps %.2f %.2f  s: ",
+                    iteration, pobj, dobj, gap, pinf, dinf, mu, lastSteps.0, lastSteps.1) + clock.summary + "\n"
+                FileHandle.standardError.write(Data(line.utf8))
+                clock = PhaseClock()
             }
             if max(gap, pinf, dinf) < options.tolerance { return finish(.optimal) }
             if best == nil || max(gap, pinf, dinf) < merit(best!) {
@@ -380,7 +323,9 @@ struct InteriorPointEngine {
             guard let zFactor = try CholeskyFactor(z), let xFactor = try CholeskyFactor(x) else { return finish(.failed) }
             let zi = try zFactor.inverse()
             let xStep = (xFactor, try xFactor.factorInverse()), zStep = (zFactor, try zFactor.factorInverse())
+            clock.lap("factors")
             var mm = try schur(zInverse: zi)
+            clock.lap("schur")
             var schurFactor = try CholeskyFactor(mm)
             var shift = 1e-14 * (mm.elements.lazy.map(abs).max() ?? 1)
             while schurFactor == nil, shift < 1 {
@@ -389,6 +334,7 @@ struct InteriorPointEngine {
                 shift *= 100
             }
             guard let schurFactor else { return finish(.failed) }
+            clock.lap("chol")
             let xRdZi = try x.multiplied(by: rd).multiplied(by: zi)
 
             // Predictor: K = −XZ, so K Z⁻¹ = −X.
@@ -397,7 +343,9 @@ struct InteriorPointEngine {
             var k = (0..<slackCount).map { -s[$0] * w[$0] }
             let predictor = try direction(
                 kzi: kzi, k: k, rp: rp, rd: rd, rdSlack: rdSlack, xRdZi: xRdZi, zi: zi, schur: schurFactor)
+            clock.lap("dir")
             let (pa, da) = try steps(predictor, xFactor: xStep, zFactor: zStep)
+            clock.lap("step")
             var nextGap = 0.0
             for i in x.elements.indices {
                 nextGap += (x.elements[i] + pa * predictor.dx.elements[i]) * (z.elements[i] + da * predictor.dz.elements[i])
@@ -413,8 +361,11 @@ struct InteriorPointEngine {
             k = (0..<slackCount).map { sigma * mu - s[$0] * w[$0] - predictor.ds[$0] * predictor.dw[$0] }
             let corrector = try direction(
                 kzi: kzi, k: k, rp: rp, rd: rd, rdSlack: rdSlack, xRdZi: xRdZi, zi: zi, schur: schurFactor)
+            clock.lap("dir")
             let (pc, dc) = try steps(corrector, xFactor: xStep, zFactor: zStep)
+            clock.lap("step")
             let alphaP = min(1, options.stepFraction * pc), alphaD = min(1, options.stepFraction * dc)
+            lastSteps = (alphaP, alphaD)
             stalls = max(alphaP, alphaD) < 1e-8 ? stalls + 1 : 0
             for i in x.elements.indices {
                 x.elements[i] += alphaP * corrector.dx.elements[i]
@@ -427,6 +378,22 @@ struct InteriorPointEngine {
             for i in 0..<m { y[i] += alphaD * corrector.dy[i] }
         }
     }
+}
+
+/// Wall-clock seconds per phase of an iteration, for the verbose trace.
+private struct PhaseClock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    private var seconds: [(String, Double)] = []
+
+    /// Charges the time since the previous lap to `phase`.
+    mutating func lap(_ phase: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let elapsed = Double(now - last) / 1e9
+        last = now
+        if let i = seconds.firstIndex(where: { $0.0 == phase }) { seconds[i].1 += elapsed } else { seconds.append((phase, elapsed)) }
+    }
+
+    var summary: String { seconds.map { $0.0 + String(format: " %.1f", $0.1) }.joined(separator: ", ") }
 }
 
 /// `(H + Hᵀ)/2` in place.

@@ -71,8 +71,18 @@ public struct Matrix<Scalar: BLASScalar>: Equatable, Sendable {
     @_specialize(where Scalar == Double)
     public func transposed() -> Matrix {
         var t = Matrix(rows: columns, columns: rows)
-        for i in 0..<rows {
-            for j in 0..<columns { t.elements[j * rows + i] = elements[i * columns + j] }
+        let (r, c) = (rows, columns), block = 32
+        t.elements.withUnsafeMutableBufferPointer { pt in
+            elements.withUnsafeBufferPointer { pe in
+                // 32 × 32 tiles: both the reads and the writes stay in cache lines already loaded.
+                for i0 in stride(from: 0, to: r, by: block) {
+                    for j0 in stride(from: 0, to: c, by: block) {
+                        for i in i0..<min(i0 + block, r) {
+                            for j in j0..<min(j0 + block, c) { pt[j * r + i] = pe[i * c + j] }
+                        }
+                    }
+                }
+            }
         }
         return t
     }

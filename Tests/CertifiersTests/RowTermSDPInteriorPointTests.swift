@@ -6,9 +6,9 @@ import XCTest
 /// SDPs, a Farkas certificate on an infeasible relaxation, and agreement with CSDP (the same
 /// program through `csdpProgram()`) on random instances of problem (B).
 final class RowTermSDPInteriorPointTests: XCTestCase {
-    /// The Schur products `A Q` and `Qᵀ A Q` split into dense terms (`gemm`) and sparse ones (a few
-    /// rows): equal to the plain dense products on a program with both kinds of terms.
-    func testSchurProductsMatchDenseProducts() throws {
+    /// A program with dense terms (30 > 16 nonzeros) and sparse ones (a few nonzeros), a random
+    /// symmetric matrix and a random positive definite one.
+    private func mixedProgram() throws -> (InteriorPointEngine, Matrix<Double>, Matrix<Double>) {
         let n = 40
         var rng = SplitMix64(seed: 5)
         var p = RowTermSDP(size: n)
@@ -17,17 +17,60 @@ final class RowTermSDPInteriorPointTests: XCTestCase {
             let count = c % 3 == 0 ? 30 : 1 + c % 4  // every third term dense (30 > 16 nonzeros)
             p.addTerm(row: (c * 7) % n, (0..<count).map { (($0 * 3 + c) % n, 2 * rng.unitInterval() - 1) })
             if c % 5 == 0 { p.addTerm(row: 0, [(c % n, 1.5)]) }
+            if c % 4 == 0 { p.addSlack(coefficient: 0.5 + rng.unitInterval()) }
         }
         let engine = try InteriorPointEngine(p)
-        XCTAssertFalse(engine.denseTerms.isEmpty)
-        XCTAssertFalse(engine.sparseTerms.isEmpty)
         var a = Matrix<Double>(rows: n, columns: n)
         for i in 0..<n { for j in i..<n { let v = 2 * rng.unitInterval() - 1; a[i, j] = v; a[j, i] = v } }
-        let (u, ubar) = try engine.products(a)
+        var g = Matrix<Double>(rows: n, columns: n)
+        for i in g.elements.indices { g.elements[i] = 2 * rng.unitInterval() - 1 }
+        var pd = try g.multiplied(by: g, transposeOther: true)
+        for i in 0..<n { pd[i, i] += 1 }
+        return (engine, a, pd)
+    }
+
+    /// The term products `Qᵀ A`, `A Q` and `Qᵀ A Q`, split into dense terms (`gemm`) and sparse
+    /// ones (a few rows): equal to the plain dense products.
+    func testSchurProductsMatchDenseProducts() throws {
+        let (engine, a, _) = try mixedProgram()
+        XCTAssertFalse(engine.denseTerms.isEmpty)
+        XCTAssertFalse(engine.sparseTerms.isEmpty)
+        let products = try engine.termProducts(a)
         let expectedU = try a.multiplied(by: engine.qt, transposeOther: true)
         let expectedBar = try engine.qt.multiplied(by: expectedU)
-        for (x, y) in zip(u.elements, expectedU.elements) { XCTAssertEqual(x, y, accuracy: 1e-12) }
-        for (x, y) in zip(ubar.elements, expectedBar.elements) { XCTAssertEqual(x, y, accuracy: 1e-11) }
+        for (x, y) in zip(products.columns.elements, expectedU.elements) { XCTAssertEqual(x, y, accuracy: 1e-12) }
+        for (x, y) in zip(products.rows.elements, expectedU.transposed().elements) { XCTAssertEqual(x, y, accuracy: 1e-12) }
+        for (x, y) in zip(products.gram.elements, expectedBar.elements) { XCTAssertEqual(x, y, accuracy: 1e-11) }
+    }
+
+    /// The Schur complement assembled from the term products equals `⟨A_i, X A_j Z⁻¹⟩ + Σ_k c_ik
+    /// c_jk s_k / w_k` with every constraint matrix `A_i = Σ_t sym(e_{a_t} q_tᵀ)` formed densely.
+    func testSchurComplementMatchesDenseConstraintMatrices() throws {
+        var (engine, x, zi) = try mixedProgram()
+        x = try x.multiplied(by: x)  // positive semidefinite
+        engine.x = x
+        for k in engine.s.indices { engine.s[k] = 1 + Double(k); engine.w[k] = 2 + 0.5 * Double(k) }
+        let n = x.rows, m = engine.m
+        var constraintMatrices = [Matrix<Double>](repeating: Matrix(rows: n, columns: n), count: m)
+        for t in 0..<engine.termCount {
+            let i = engine.owners[t], a = engine.rows[t]
+            for j in 0..<n {
+                let q = engine.qt[t, j] / 2
+                constraintMatrices[i][a, j] += q
+                constraintMatrices[i][j, a] += q
+            }
+        }
+        let mm = try engine.schur(zInverse: zi)
+        let products = try constraintMatrices.map { try x.multiplied(by: $0).multiplied(by: zi) }
+        for i in 0..<m {
+            for j in 0..<m {
+                var expected = zip(constraintMatrices[i].elements, products[j].elements).reduce(0) { $0 + $1.0 * $1.1 }
+                for k in engine.s.indices where engine.slackOwner[k] == i && i == j {
+                    expected += engine.slackCoefficient[k] * engine.slackCoefficient[k] * engine.s[k] / engine.w[k]
+                }
+                XCTAssertEqual(mm[i, j], expected, accuracy: 1e-9 * (1 + abs(expected)), "M[\(i), \(j)]")
+            }
+        }
     }
 
     /// `min 2X₀₁ s.t. X₀₀ = X₁₁ = 1`: the optimum −2 at `X = [1 −1; −1 1]` (rank 1).
