@@ -57,6 +57,7 @@ extension BurerMonteiroRank2 {
         // The trace bound's per-layer norms, with the spectral bounds, computed at the first certificate.
         var scales: [Double]?
         var dualY: [Double] = [], rigorous: Double?
+        let budget = SolveBudget(deadline: deadline)
 
         /// The dual certificate at the last updated point and the gap it bounds; when `move`, the
         /// point is not certified and an escape is due, takes it and returns true.
@@ -64,19 +65,25 @@ extension BurerMonteiroRank2 {
             let (flat, y) = try updated.reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
             // At a rank-1 point some neurons' multipliers are not unique: choose them to raise λ_min(S).
             let tolerance = secondOrderTolerance * max(1, updated.point.objective)
-            (dualY, certificate) = try lag.repairedCertificate(
-                y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
-                iterations: expired ? 0 : multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next(),
-                denseUpTo: denseSecondOrderDimension)
-            if scales == nil { scales = problem.layerScales(normBounds: try problem.layerNormBounds()) }
-            (gap, rigorous, certified) = try gapVerdict(
-                lag, y: dualY, certificate: certificate, objective: updated.point.objective,
-                feasible: reduced.violation <= feasibilityTolerance, scales: scales ?? [])
+            // Repair steps only while they and the final certificate fit in the time left.
+            let repairs = expired || !budget.allows(certificates: multiplierRepairIterations + 2) ? 0 : multiplierRepairIterations
+            try budget.certificate {
+                (dualY, certificate) = try lag.repairedCertificate(
+                    y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
+                    iterations: repairs, steps: lanczosSteps, tolerance: tolerance, seed: rng.next(),
+                    denseUpTo: denseSecondOrderDimension)
+                if scales == nil { scales = problem.layerScales(normBounds: try problem.layerNormBounds()) }
+                (gap, rigorous, certified) = try gapVerdict(
+                    lag, y: dualY, certificate: certificate, objective: updated.point.objective,
+                    feasible: reduced.violation <= feasibilityTolerance, scales: scales ?? [])
+            }
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
                 print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d",
                              certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, updated.reduction.rank))
             }
-            guard move, !certified, escapeDue(certificate.minEigenvalue, objective: updated.point.objective, escapes: escapes, outer: outer, expired: expired)
+            guard move, !certified, escapeDue(
+                certificate.minEigenvalue, objective: updated.point.objective, escapes: escapes, outer: outer,
+                expired: expired || !budget.allows(certificates: 2))
             else { return false }
             escapes += 1
             let (moved, rank) = escaped(v, rank: reduction.rank, sizes: Array(sizes[0..<last]), along: certificate.vector)
@@ -89,7 +96,7 @@ extension BurerMonteiroRank2 {
         func iterate() throws -> LeastSquaresSolution.Status? {
             outer += 1
             let sigma = penalty.sigma
-            let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: deadline) { x in
+            let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: budget.innerDeadline) { x in
                 let e = try reduction.evaluate(x, multipliers: lambda, sigma: sigma)
                 let h = e.residual - rho, m = max(0, mu + sigma * h)
                 var gradient = e.gradient
@@ -112,7 +119,9 @@ extension BurerMonteiroRank2 {
             traceLayerwise(outer, sigma, point, newMu, reduced, v, reduction, report)
             if passes(reduced) { return .optimal }
             // At a feasible point the duality gap may already certify optimality.
-            if lanczosSteps > 0, reduced.violation <= feasibilityTolerance, (try? certify(false)) != nil, certified {
+            if lanczosSteps > 0, reduced.violation <= feasibilityTolerance, budget.allows(certificates: 2),
+                (try? certify(false)) != nil, certified
+            {
                 return .optimal
             }
             return penalty.conclude(measure: measure, violation: reduced.violation, of: self)

@@ -39,6 +39,7 @@ extension BurerMonteiroRank2 {
         // The trace bound's per-layer norms (one layer: the ball bounds the hidden block, so the
         // cheap bounds do; computed once).
         let scales = problem.layerScales()
+        let budget = SolveBudget(deadline: deadline)
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         /// The dual certificate at the current point and the gap it bounds; when `move`, the point
@@ -48,19 +49,23 @@ extension BurerMonteiroRank2 {
             let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
             let tolerance = secondOrderTolerance * max(1, point.objective)
             let free = lanczosSteps > 0 ? lag.freeMultipliers(caps: [point.projections], y: y) : []
-            (dualY, certificate) = try lag.repairedCertificate(
-                y, at: flat, free: free,
-                iterations: expired ? 0 : multiplierRepairIterations, steps: lanczosSteps, tolerance: tolerance, seed: rng.next(),
-                denseUpTo: denseSecondOrderDimension)
-            (gap, rigorous, certified) = try gapVerdict(
-                lag, y: dualY, certificate: certificate, objective: point.objective,
-                feasible: max(0, point.residual - rho) <= feasibilityTolerance, scales: scales)
+            // Repair steps only while they and the final certificate fit in the time left.
+            let repairs = expired || !budget.allows(certificates: multiplierRepairIterations + 2) ? 0 : multiplierRepairIterations
+            try budget.certificate {
+                (dualY, certificate) = try lag.repairedCertificate(
+                    y, at: flat, free: free, iterations: repairs, steps: lanczosSteps, tolerance: tolerance,
+                    seed: rng.next(), denseUpTo: denseSecondOrderDimension)
+                (gap, rigorous, certified) = try gapVerdict(
+                    lag, y: dualY, certificate: certificate, objective: point.objective,
+                    feasible: max(0, point.residual - rho) <= feasibilityTolerance, scales: scales)
+            }
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
                 print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d, %d free multipliers",
                              certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, rank, free.count))
             }
             guard move, !certified,
-                escapeDue(certificate.minEigenvalue, objective: point.objective, escapes: escapes, outer: outer, expired: expired)
+                escapeDue(certificate.minEigenvalue, objective: point.objective, escapes: escapes, outer: outer,
+                          expired: expired || !budget.allows(certificates: 2))
             else { return false }
             escapes += 1
             (v, rank) = escaped(v, rank: rank, sizes: [n0], along: certificate.vector)
@@ -69,7 +74,7 @@ extension BurerMonteiroRank2 {
         }
         func iterate() throws -> LeastSquaresSolution.Status? {
             outer += 1
-            let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: deadline) { x in
+            let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: budget.innerDeadline) { x in
                 let e = try reduction.evaluate(x)
                 let h = e.residual - rho, m = max(0, mu + penalty.sigma * h)
                 let value = e.objective + (m * m - mu * mu) / (2 * penalty.sigma)
@@ -97,7 +102,7 @@ extension BurerMonteiroRank2 {
             // the second-order escape without waiting for first order. (A failed certificate, e.g.
             // multipliers overflowing at a degenerate point, skips both.)
             let stallEscape = stalled && reduced.violation <= stallEscapeViolation
-            if lanczosSteps > 0, stallEscape || reduced.violation <= feasibilityTolerance,
+            if lanczosSteps > 0, stallEscape || reduced.violation <= feasibilityTolerance, budget.allows(certificates: 2),
                 let moved = try? escape(stallEscape)
             {
                 if certified { return .optimal }
