@@ -21,53 +21,36 @@ extension InteriorPointEngine {
     /// - Complexity: O(n² D + n D T) flops for D dense terms (three `gemm`s), plus O(n + T) per
     ///   nonzero of the sparse terms and one transpose of a T × n matrix.
     func termProducts(_ a: Matrix<Double>) throws -> TermProducts {
-        let tc = termCount
-        var rowsMatrix = Matrix<Double>(rows: tc, columns: n)
-        if !denseTerms.isEmpty {
-            let dense = try qtDense.multiplied(by: a)  // D × n
-            rowsMatrix.elements.withUnsafeMutableBufferPointer { pr in
-                dense.elements.withUnsafeBufferPointer { pd in
-                    for (r, t) in denseTerms.enumerated() {
-                        (pr.baseAddress! + t * n).update(from: pd.baseAddress! + r * n, count: n)
-                    }
-                }
-            }
-        }
-        rowsMatrix.elements.withUnsafeMutableBufferPointer { pr in
-            a.elements.withUnsafeBufferPointer { pa in
-                for sparse in sparseTerms {
-                    let out = pr.baseAddress! + sparse.term * n
-                    for (j, q) in zip(sparse.indices, sparse.values) {
-                        let row = pa.baseAddress! + j * n
-                        for i in 0..<n { out[i] += q * row[i] }
-                    }
-                }
-            }
-        }
+        let rowsMatrix = try termRows(of: a)
         let columnsMatrix = rowsMatrix.transposed()
-        var gram = Matrix<Double>(rows: tc, columns: tc)
-        if !denseTerms.isEmpty {
-            let dense = try qtDense.multiplied(by: columnsMatrix)  // D × T
-            gram.elements.withUnsafeMutableBufferPointer { pg in
+        return TermProducts(rows: rowsMatrix, columns: columnsMatrix, gram: try termRows(of: columnsMatrix))
+    }
+
+    /// `Qᵀ B` for an n-row `B`: the dense terms' rows by one `gemm`, the sparse terms' rows as
+    /// `Σ_j q_tj B_j` (contiguous rows of B).
+    private func termRows(of source: Matrix<Double>) throws -> Matrix<Double> {
+        let width = source.columns
+        var out = Matrix<Double>(rows: termCount, columns: width)
+        let dense = denseTerms.isEmpty ? nil : try qtDense.multiplied(by: source)  // D × width
+        out.elements.withUnsafeMutableBufferPointer { po in
+            if let dense {
                 dense.elements.withUnsafeBufferPointer { pd in
                     for (r, t) in denseTerms.enumerated() {
-                        (pg.baseAddress! + t * tc).update(from: pd.baseAddress! + r * tc, count: tc)
+                        (po.baseAddress! + t * width).update(from: pd.baseAddress! + r * width, count: width)
                     }
                 }
             }
-        }
-        gram.elements.withUnsafeMutableBufferPointer { pg in
-            columnsMatrix.elements.withUnsafeBufferPointer { pc in
+            source.elements.withUnsafeBufferPointer { ps in
                 for sparse in sparseTerms {
-                    let out = pg.baseAddress! + sparse.term * tc
+                    let row = po.baseAddress! + sparse.term * width
                     for (j, q) in zip(sparse.indices, sparse.values) {
-                        let row = pc.baseAddress! + j * tc
-                        for t in 0..<tc { out[t] += q * row[t] }
+                        let from = ps.baseAddress! + j * width
+                        for i in 0..<width { row[i] += q * from[i] }
                     }
                 }
             }
         }
-        return TermProducts(rows: rowsMatrix, columns: columnsMatrix, gram: gram)
+        return out
     }
 
     /// The Schur complement `M_ij = ⟨A_i, X A_j Z⁻¹⟩ + Σ_k c_ik c_jk s_k / w_k`.
