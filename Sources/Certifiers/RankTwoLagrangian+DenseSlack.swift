@@ -41,16 +41,78 @@ extension RankTwoLagrangian {
         return s
     }
 
-    /// A rigorous lower bound on `λ_min` of `denseSlack(y, constant: y0)` as formed:
-    /// `−λ_upper(−S)` by `Matrix.largestEigenvalueUpperBound` (a shifted Cholesky factorisation,
-    /// or LAPACK with its backward error). Errors made while forming S (each entry a short sum,
-    /// rounded relative to its terms) are not covered.
+    /// A rigorous lower bound on `λ_min(S(y))`: `−λ_upper(−fl(S))` for the dense slack as formed
+    /// (`Matrix.largestEigenvalueUpperBound`: a shifted Cholesky factorisation, or LAPACK with its
+    /// backward error), less `slackFormingErrorBound` for the rounding made while forming it.
     ///
     /// - Complexity: `denseSlack`, then one or two Cholesky factorisations of an N × N matrix
     ///   (N³/3 each), or one `syevr`.
     func slackMinimumEigenvalueBound(_ y: [Double], constant y0: Double) throws -> Double {
         var s = try denseSlack(y, constant: y0)
         for i in s.elements.indices { s.elements[i] = -s.elements[i] }
-        return -(try s.largestEigenvalueUpperBound())
+        return -(try s.largestEigenvalueUpperBound()) - slackFormingErrorBound(y, constant: y0)
+    }
+
+    /// An upper bound on `‖fl(S) − S(y)‖₂` for the slack as `denseSlack` forms it.
+    ///
+    /// Each entry of S is a short sum, `|fl(S)_ij − S_ij| ≤ γ_K A_ij` with `A_ij` the sum of its
+    /// terms' absolute values and `γ_K = K u / (1 − K u)`: K ≤ 16 for the entries off the first row
+    /// (one product `½ y W_mj`, a multiplier, a bias term), K ≤ max n_k + 16 for the first row's
+    /// `½ Σ_m y_m W_mj`, K ≤ 2N + 16 for `S_00`. Split `E = fl(S) − S` into its first row and
+    /// column (`[e_00 eᵀ; e 0]`, norm ≤ |e_00| + ‖e‖₂) and the rest (norm ≤ its largest row sum):
+    ///
+    /// ```
+    /// ‖E‖₂ ≤ γ_{2N+16} A_00 + γ_{max n+16} ‖A_{0,1:}‖₂ + γ_16 max_i Σ_{j≥1} A_ij
+    /// ```
+    /// with, per neuron m of layer k (multipliers l1, l2, l3, bias b, row W_m) and the ball's μ:
+    /// `A_00 = |y_0| + ‖x̂‖² + Σ |l2 b| + |μ| (‖ẑ‖² + ρ²)`, `A_{0,x_j} = |x̂_j|` (input) or
+    /// `½ Σ_m |l2_m W_mj|`, `A_{0,z_m} = ½ (|l1| + |l2| + |l3 b|) (+ |μ ẑ_m|)`, `A_{z_m z_m} = |l3|
+    /// (+ |μ|)`, `A_{z_m x_j} = ½ |l3 W_mj|`, `A_{x_i x_i} = 1` (input).
+    ///
+    /// - Complexity: one pass over the weights.
+    func slackFormingErrorBound(_ y: [Double], constant y0: Double) -> Double {
+        let offsets = vectorOffsets, dimension = 1 + sizes.reduce(0, +), last = problem.layerCount
+        let mu = abs(y[y.count - 1]), rho2 = problem.radius * problem.radius
+        var firstRow = [Double](repeating: 0, count: dimension)  // A_{0,j}, j ≥ 1
+        var rest = [Double](repeating: 0, count: dimension)  // Σ_{j≥1} A_ij, i ≥ 1
+        var a00 = abs(y0)
+        for (j, c) in problem.center.enumerated() {
+            a00 += c * c
+            firstRow[offsets[0] + j] += abs(c)
+            rest[offsets[0] + j] += 1
+        }
+        for k in 0..<last {
+            let n = sizes[k + 1], inputs = sizes[k], base = constraintOffsets[k], bias = problem.biases[k]
+            let w = problem.weights[k]
+            for m in 0..<n {
+                let l1 = abs(y[base + m]), l2 = abs(y[base + n + m]), l3 = abs(y[base + 2 * n + m]), b = abs(bias[m])
+                a00 += l2 * b
+                let z = offsets[k + 1] + m
+                firstRow[z] += 0.5 * (l1 + l2 + l3 * b)
+                rest[z] += l3
+                var rowSum = 0.0
+                for j in 0..<inputs {
+                    let weight = abs(w[m, j])
+                    if weight == 0 { continue }
+                    rowSum += weight
+                    firstRow[offsets[k] + j] += 0.5 * l2 * weight
+                    rest[offsets[k] + j] += 0.5 * l3 * weight
+                }
+                rest[z] += 0.5 * l3 * rowSum
+            }
+        }
+        a00 += mu * (problem.target.reduce(0) { $0 + $1 * $1 } + rho2)
+        for (i, target) in problem.target.enumerated() {
+            firstRow[offsets[last] + i] += mu * abs(target)
+            rest[offsets[last] + i] += mu
+        }
+        func gamma(_ k: Int) -> Double {
+            let ku = Double(k) * Double.ulpOfOne / 2
+            return ku / (1 - ku)
+        }
+        let firstNorm = firstRow.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let bound = gamma(2 * dimension + 16) * a00 + gamma((sizes.max() ?? 0) + 16) * firstNorm
+            + gamma(16) * (rest.max() ?? 0)
+        return bound * (1 + 1e-6)  // the bound's own rounding
     }
 }
