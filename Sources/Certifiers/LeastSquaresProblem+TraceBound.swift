@@ -83,13 +83,14 @@ extension LeastSquaresProblem {
     public func layerNormBounds() throws -> [Double] {
         try weights.indices.map { k in
             let w = weights[k], m = w.rows, n = w.columns + 1
-            var joined = Matrix<Double>(rows: m, columns: n)
-            var squares = 0.0
+            var elements: [Double] = []
+            elements.reserveCapacity(m * n)
             for i in 0..<m {
-                for j in 0..<w.columns { joined[i, j] = w[i, j] }
-                joined[i, w.columns] = biases[k][i]
+                elements.append(contentsOf: w.row(i))
+                elements.append(biases[k][i])
             }
-            for x in joined.elements { squares += x * x }
+            let joined = try Matrix(rows: m, columns: n, elements: elements)
+            let squares = elements.reduce(0) { $0 + $1 * $1 }
             let small = min(m, n), inner = max(m, n)
             var gram = Matrix<Double>(rows: small, columns: small)
             if m <= n {
