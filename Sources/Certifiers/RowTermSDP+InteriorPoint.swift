@@ -156,13 +156,15 @@ struct InteriorPointEngine {
     func apply(_ h: Matrix<Double>, slacks hs: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: m)
         h.elements.withUnsafeBufferPointer { ph in
-            qt.elements.withUnsafeBufferPointer { pq in
-                for t in 0..<termCount {
-                    let hr = ph.baseAddress! + rows[t] * n, qr = pq.baseAddress! + t * n
-                    var sum = 0.0
-                    for j in 0..<n { sum += hr[j] * qr[j] }
-                    out[owners[t]] += sum
+            forEachTerm { t, indices, values in
+                let hr = ph.baseAddress! + rows[t] * n
+                var sum = 0.0
+                if let indices {
+                    for (j, q) in zip(indices, values) { sum += hr[j] * q }
+                } else {
+                    for j in 0..<n { sum += hr[j] * values[j] }
                 }
+                out[owners[t]] += sum
             }
         }
         for k in 0..<slackCount { out[slackOwner[k]] += slackCoefficient[k] * hs[k] }
@@ -172,17 +174,35 @@ struct InteriorPointEngine {
     /// `𝒜*(v) = Σ_t v_{i(t)} sym(e_{a_t} q_tᵀ)` and `A_sᵀ v`.
     func adjoint(_ v: [Double]) -> (Matrix<Double>, [Double]) {
         var out = Matrix<Double>(rows: n, columns: n)
-        for t in 0..<termCount {
-            let f = v[owners[t]] / 2, a = rows[t]
-            if f == 0 { continue }
-            for j in 0..<n {
-                let q = qt.elements[t * n + j]
-                if q == 0 { continue }
-                out.elements[a * n + j] += f * q
-                out.elements[j * n + a] += f * q
+        out.elements.withUnsafeMutableBufferPointer { po in
+            forEachTerm { t, indices, values in
+                let f = v[owners[t]] / 2, a = rows[t]
+                if f == 0 { return }
+                func add(_ j: Int, _ q: Double) {
+                    po[a * n + j] += f * q
+                    po[j * n + a] += f * q
+                }
+                if let indices {
+                    for (j, q) in zip(indices, values) { add(j, q) }
+                } else {
+                    for j in 0..<n where values[j] != 0 { add(j, values[j]) }
+                }
             }
         }
         return (out, (0..<slackCount).map { slackCoefficient[$0] * v[slackOwner[$0]] })
+    }
+
+    /// Calls `body(t, indices, values)` for every term t: a dense term with `indices` nil and its
+    /// full row of `Qᵀ` as `values`, a sparse one with its nonzeros.
+    private func forEachTerm(_ body: (Int, [Int]?, UnsafeBufferPointer<Double>) -> Void) {
+        qtDense.elements.withUnsafeBufferPointer { pd in
+            for (r, t) in denseTerms.enumerated() {
+                body(t, nil, UnsafeBufferPointer(rebasing: pd[(r * n)..<((r + 1) * n)]))
+            }
+        }
+        for sparse in sparseTerms {
+            sparse.values.withUnsafeBufferPointer { body(sparse.term, sparse.indices, $0) }
+        }
     }
 
     // MARK: the iteration
