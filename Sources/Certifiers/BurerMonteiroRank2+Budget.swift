@@ -1,35 +1,105 @@
 import Foundation
+import LinearAlgebra
 
 /// The time budget of one BM2 solve: its deadline, less a reserve for the final certificate.
 ///
-/// A reduction's solve ends with one dual certificate (λ_min(S) and the duality gap; on the
-/// one-layer CNN with the rigorous dense check, several seconds), and each feasible outer
-/// iteration computes one, with multiplier repair steps. The budget times every certificate and
-/// stops the inner solves early enough for the slowest one seen so far, so a solve with a time
-/// limit ends at the limit rather than one certificate (and its repair steps) past it.
+/// A reduction's solve ends with one dual certificate: one λ_min estimate (a Lanczos run, or a
+/// dense eigensolve) without multiplier repair, and, where the estimate's gap passes and the
+/// lifted dimension allows it, the rigorous dense check (on the one-layer CNN several seconds,
+/// far more than an estimate). The budget times both kinds separately — the estimates per run,
+/// the rigorous check per call, and before the rigorous check first runs an a-priori estimate of
+/// it (`rigorousCheckEstimate`) — and keeps the final certificate's worst case in reserve:
+///
+/// ```
+/// inner deadline = deadline − (slowest estimate + rigorous check)
+/// ```
+/// so a solve with a time limit ends at the limit rather than one certificate past it.
 final class SolveBudget {
     /// When the solve must end (`nil`: never).
     let deadline: Date?
-    /// The longest certificate so far, in seconds.
-    private(set) var certificateSeconds = 0.0
+    /// The longest single λ_min estimate so far, in seconds.
+    private(set) var estimateSeconds = 0.0
+    /// The longest rigorous check so far, or its a-priori estimate before the first one (0 where
+    /// the rigorous check does not apply).
+    private(set) var rigorousSeconds: Double
 
-    init(deadline: Date?) {
+    init(deadline: Date?, rigorousEstimate: Double = 0) {
         self.deadline = deadline
+        rigorousSeconds = rigorousEstimate
     }
 
-    /// The deadline of the inner solves: one certificate before the solve's deadline.
-    var innerDeadline: Date? { deadline?.addingTimeInterval(-certificateSeconds) }
+    /// Seconds kept for the final certificate: one estimate and the rigorous check.
+    var finalReserve: Double { estimateSeconds + rigorousSeconds }
 
-    /// Whether `count` certificates as slow as the slowest so far fit before the deadline.
-    func allows(certificates count: Int) -> Bool {
+    /// The deadline of the inner solves: the final certificate before the solve's deadline.
+    var innerDeadline: Date? { deadline?.addingTimeInterval(-finalReserve) }
+
+    /// Whether a certificate of `count` estimates (and possibly a rigorous check) fits before the
+    /// final certificate's reserve.
+    func allows(estimates count: Int) -> Bool {
         guard let deadline else { return true }
-        return Date().addingTimeInterval(Double(count) * certificateSeconds) < deadline
+        return Date().addingTimeInterval(Double(count) * estimateSeconds + rigorousSeconds + finalReserve) < deadline
     }
 
-    /// Runs one certificate, recording its time.
-    func certificate<T>(_ body: () throws -> T) rethrows -> T {
+    /// Runs `body`, a certificate that made `runs(result)` λ_min estimates, recording the time of one.
+    func estimates<T>(runs: (T) -> Int, _ body: () throws -> T) rethrows -> T {
         let start = Date()
-        defer { certificateSeconds = max(certificateSeconds, Date().timeIntervalSince(start)) }
+        let result = try body()
+        estimateSeconds = max(estimateSeconds, Date().timeIntervalSince(start) / Double(max(1, runs(result))))
+        return result
+    }
+
+    /// Runs one rigorous check, recording its time (the measurement replaces the a-priori estimate).
+    func rigorous<T>(_ body: () throws -> T) rethrows -> T {
+        let start = Date()
+        defer {
+            let seconds = Date().timeIntervalSince(start)
+            rigorousSeconds = measuredRigorous ? max(rigorousSeconds, seconds) : seconds
+            measuredRigorous = true
+        }
         return try body()
+    }
+    private var measuredRigorous = false
+
+    /// An a-priori estimate of the rigorous check's seconds at lifted dimension `n`: it forms the
+    /// dense slack and factors it once or twice (`gapVerdict`'s targets), so three Cholesky
+    /// factorisations' worth, each timed here on an m × m matrix (m = min(n, 400); the faster of
+    /// two runs, the first pays for warming up) and scaled by `(n/m)³` (smaller factorisations
+    /// run at a lower rate, so this errs high).
+    ///
+    /// - Complexity: two Cholesky factorisations of order min(n, 400).
+    static func rigorousCheckEstimate(dimension n: Int) throws -> Double {
+        guard n > 0 else { return 0 }
+        let m = min(n, 400)
+        var a = Matrix<Double>.identity(m)
+        for i in 0..<m { a[i, i] = Double(m) }
+        for i in 0..<m { for j in 0..<i { a[i, j] = Double((i * 7 + j * 13) % 17) / 17; a[j, i] = a[i, j] } }
+        var seconds = Double.infinity
+        for _ in 0..<2 {
+            let start = Date()
+            guard try CholeskyFactor(a) != nil else { return 0 }
+            seconds = min(seconds, Date().timeIntervalSince(start))
+        }
+        return rigorousCheckEstimate(dimension: n, calibrationOrder: m, seconds: seconds)
+    }
+
+    /// The scaling of `rigorousCheckEstimate(dimension:)`: three factorisations of order n from
+    /// one of order m that took `seconds`, `3 (n/m)³ seconds`.
+    static func rigorousCheckEstimate(dimension n: Int, calibrationOrder m: Int, seconds: Double) -> Double {
+        let scale = Double(n) / Double(max(1, m))
+        return 3 * scale * scale * scale * seconds
+    }
+}
+
+extension BurerMonteiroRank2 {
+    /// The time budget of a solve of `lag`'s program ending at `deadline`: with the rigorous
+    /// check's a-priori time reserved where it applies (a deadline, the second-order check on,
+    /// lifted dimension at most `rigorousCheckDimension`).
+    ///
+    /// - Complexity: one Cholesky factorisation of order at most 400 (the estimate), or none.
+    func solveBudget(_ lag: RankTwoLagrangian, deadline: Date?) throws -> SolveBudget {
+        let dimension = 1 + lag.sizes.reduce(0, +)
+        guard deadline != nil, lanczosSteps > 0, dimension <= rigorousCheckDimension else { return SolveBudget(deadline: deadline) }
+        return SolveBudget(deadline: deadline, rigorousEstimate: try SolveBudget.rigorousCheckEstimate(dimension: dimension))
     }
 }

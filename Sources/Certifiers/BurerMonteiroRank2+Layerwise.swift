@@ -57,7 +57,7 @@ extension BurerMonteiroRank2 {
         // The trace bound's per-layer norms, with the spectral bounds, computed at the first certificate.
         var scales: [Double]?
         var dualY: [Double] = [], rigorous: Double?
-        let budget = SolveBudget(deadline: deadline)
+        let budget = try solveBudget(lag, deadline: deadline)
 
         /// The dual certificate at the last updated point and the gap it bounds; when `move`, the
         /// point is not certified and an escape is due, takes it and returns true.
@@ -66,24 +66,25 @@ extension BurerMonteiroRank2 {
             // At a rank-1 point some neurons' multipliers are not unique: choose them to raise λ_min(S).
             let tolerance = secondOrderTolerance * max(1, updated.point.objective)
             // Repair steps only while they and the final certificate fit in the time left.
-            let repairs = expired || !budget.allows(certificates: multiplierRepairIterations + 2) ? 0 : multiplierRepairIterations
-            try budget.certificate {
-                (dualY, certificate) = try lag.repairedCertificate(
+            let repairs = expired || !budget.allows(estimates: multiplierRepairIterations + 1) ? 0 : multiplierRepairIterations
+            (dualY, certificate, _) = try budget.estimates(runs: { $0.runs }) {
+                try lag.repairedCertificate(
                     y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
                     iterations: repairs, steps: lanczosSteps, tolerance: tolerance, seed: rng.next(),
                     denseUpTo: denseSecondOrderDimension)
-                if scales == nil { scales = problem.layerScales(normBounds: try problem.layerNormBounds()) }
-                (gap, rigorous, certified) = try gapVerdict(
-                    lag, y: dualY, certificate: certificate, objective: updated.point.objective,
-                    feasible: reduced.violation <= feasibilityTolerance, scales: scales ?? [])
             }
+            if scales == nil { scales = problem.layerScales(normBounds: try problem.layerNormBounds()) }
+            (gap, rigorous, certified) = try gapVerdict(
+                lag, y: dualY, certificate: certificate, objective: updated.point.objective,
+                feasible: reduced.violation <= feasibilityTolerance, scales: scales ?? [], budget: budget)
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
-                print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d",
-                             certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, updated.reduction.rank))
+                print(String(format: "BM2-L second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d (budget: estimate %.2f s, rigorous %.2f s)",
+                             certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, updated.reduction.rank,
+                             budget.estimateSeconds, budget.rigorousSeconds))
             }
             guard move, !certified, escapeDue(
                 certificate.minEigenvalue, objective: updated.point.objective, escapes: escapes, outer: outer,
-                expired: expired || !budget.allows(certificates: 2))
+                expired: expired || !budget.allows(estimates: 1))
             else { return false }
             escapes += 1
             let (moved, rank) = escaped(v, rank: reduction.rank, sizes: Array(sizes[0..<last]), along: certificate.vector)
@@ -119,7 +120,7 @@ extension BurerMonteiroRank2 {
             traceLayerwise(outer, sigma, point, newMu, reduced, v, reduction, report)
             if passes(reduced) { return .optimal }
             // At a feasible point the duality gap may already certify optimality.
-            if lanczosSteps > 0, reduced.violation <= feasibilityTolerance, budget.allows(certificates: 2),
+            if lanczosSteps > 0, reduced.violation <= feasibilityTolerance, budget.allows(estimates: 1),
                 (try? certify(false)) != nil, certified
             {
                 return .optimal

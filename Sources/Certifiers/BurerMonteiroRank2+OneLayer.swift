@@ -39,7 +39,7 @@ extension BurerMonteiroRank2 {
         // The trace bound's per-layer norms (one layer: the ball bounds the hidden block, so the
         // cheap bounds do; computed once).
         let scales = problem.layerScales()
-        let budget = SolveBudget(deadline: deadline)
+        let budget = try solveBudget(lag, deadline: deadline)
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         /// The dual certificate at the current point and the gap it bounds; when `move`, the point
@@ -50,22 +50,23 @@ extension BurerMonteiroRank2 {
             let tolerance = secondOrderTolerance * max(1, point.objective)
             let free = lanczosSteps > 0 ? lag.freeMultipliers(caps: [point.projections], y: y) : []
             // Repair steps only while they and the final certificate fit in the time left.
-            let repairs = expired || !budget.allows(certificates: multiplierRepairIterations + 2) ? 0 : multiplierRepairIterations
-            try budget.certificate {
-                (dualY, certificate) = try lag.repairedCertificate(
+            let repairs = expired || !budget.allows(estimates: multiplierRepairIterations + 1) ? 0 : multiplierRepairIterations
+            (dualY, certificate, _) = try budget.estimates(runs: { $0.runs }) {
+                try lag.repairedCertificate(
                     y, at: flat, free: free, iterations: repairs, steps: lanczosSteps, tolerance: tolerance,
                     seed: rng.next(), denseUpTo: denseSecondOrderDimension)
-                (gap, rigorous, certified) = try gapVerdict(
-                    lag, y: dualY, certificate: certificate, objective: point.objective,
-                    feasible: max(0, point.residual - rho) <= feasibilityTolerance, scales: scales)
             }
+            (gap, rigorous, certified) = try gapVerdict(
+                lag, y: dualY, certificate: certificate, objective: point.objective,
+                feasible: max(0, point.residual - rho) <= feasibilityTolerance, scales: scales, budget: budget)
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
-                print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d, %d free multipliers",
-                             certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, rank, free.count))
+                print(String(format: "BM2-1 second order: λ_min(S) %.3e, dual bound %.10e, gap %.2e, rank %d, %d free multipliers (budget: estimate %.2f s, rigorous %.2f s)",
+                             certificate.minEigenvalue ?? .nan, -certificate.y0, gap ?? .nan, rank, free.count,
+                             budget.estimateSeconds, budget.rigorousSeconds))
             }
             guard move, !certified,
                 escapeDue(certificate.minEigenvalue, objective: point.objective, escapes: escapes, outer: outer,
-                          expired: expired || !budget.allows(certificates: 2))
+                          expired: expired || !budget.allows(estimates: 1))
             else { return false }
             escapes += 1
             (v, rank) = escaped(v, rank: rank, sizes: [n0], along: certificate.vector)
@@ -102,7 +103,7 @@ extension BurerMonteiroRank2 {
             // the second-order escape without waiting for first order. (A failed certificate, e.g.
             // multipliers overflowing at a degenerate point, skips both.)
             let stallEscape = stalled && reduced.violation <= stallEscapeViolation
-            if lanczosSteps > 0, stallEscape || reduced.violation <= feasibilityTolerance, budget.allows(certificates: 2),
+            if lanczosSteps > 0, stallEscape || reduced.violation <= feasibilityTolerance, budget.allows(estimates: 1),
                 let moved = try? escape(stallEscape)
             {
                 if certified { return .optimal }

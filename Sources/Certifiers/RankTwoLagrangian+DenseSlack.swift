@@ -48,9 +48,25 @@ extension RankTwoLagrangian {
     /// - Complexity: `denseSlack`, then one or two Cholesky factorisations of an N × N matrix
     ///   (N³/3 each), or one `syevr`.
     func slackMinimumEigenvalueBound(_ y: [Double], constant y0: Double) throws -> Double {
+        try slackBound(y, constant: y0) { try $0.largestEigenvalueUpperBound() } ?? -.infinity
+    }
+
+    /// `slackMinimumEigenvalueBound` from the first of `targets` (lower bounds the caller would
+    /// be content with) that the shifted slack certifies (`largestEigenvalueUpperBound(among:)`);
+    /// nil when none holds. The forming errors are subtracted after, so the bound returned lies
+    /// a little below the target that held.
+    ///
+    /// - Complexity: `denseSlack`, then at most `targets.count` Cholesky factorisations (N³/3 each).
+    func slackMinimumEigenvalueBound(_ y: [Double], constant y0: Double, certifying targets: [Double]) throws -> Double? {
+        try slackBound(y, constant: y0) { try $0.largestEigenvalueUpperBound(among: targets.map { -$0 }) }
+    }
+
+    /// `−upper(−fl(S)) − slackFormingErrorBound`, nil when `upper` gives none.
+    private func slackBound(_ y: [Double], constant y0: Double, _ upper: (Matrix<Double>) throws -> Double?) throws -> Double? {
         var s = try denseSlack(y, constant: y0)
         for i in s.elements.indices { s.elements[i] = -s.elements[i] }
-        return -(try s.largestEigenvalueUpperBound()) - slackFormingErrorBound(y, constant: y0)
+        guard let top = try upper(s) else { return nil }
+        return -top - slackFormingErrorBound(y, constant: y0)
     }
 
     /// An upper bound on `‖fl(S) − S(y)‖₂` for the slack as `denseSlack` forms it.

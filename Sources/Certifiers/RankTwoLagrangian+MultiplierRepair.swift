@@ -30,17 +30,19 @@ extension RankTwoLagrangian {
     /// The dual certificate at a rank-1 point after moving the free multipliers so as to raise
     /// `λ_min(S(y))`, which is concave in them: projected supergradient steps (Polyak's step
     /// towards 0) on `τ ≥ 0`, the supergradient being `q_product(v) + slope · q_half(v)` at the
-    /// Lanczos vector `v`. Returns the best certificate found and its multipliers.
+    /// Lanczos vector `v`. Returns the best certificate found, its multipliers and how many
+    /// certificates (λ_min estimates) were computed.
     ///
     /// - Complexity: at most `iterations + 1` Lanczos runs of `steps` steps (two passes through
     ///   the weights each).
     func repairedCertificate(
         _ y: [Double], at flat: [Double], free: [FreeMultiplier], iterations: Int, steps: Int, tolerance: Double,
         seed: UInt64, denseUpTo: Int = 0
-    ) throws -> (y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double])) {
+    ) throws -> (y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), runs: Int) {
         var rng = SplitMix64(seed: seed)
         var best = (y: y, certificate: try dualCertificate(y, at: flat, steps: steps, seed: rng.next(), denseUpTo: denseUpTo))
-        guard !free.isEmpty else { return best }
+        var runs = 1
+        guard !free.isEmpty else { return (best.y, best.certificate, runs) }
         var current = best
         for _ in 0..<iterations {
             guard let value = current.certificate.minEigenvalue, value < -tolerance else { break }
@@ -57,11 +59,12 @@ extension RankTwoLagrangian {
                 next[f.halfPlane] += f.slope * tau
             }
             current = (next, try dualCertificate(next, at: flat, steps: steps, seed: rng.next(), denseUpTo: denseUpTo))
+            runs += 1
             if (current.certificate.minEigenvalue ?? -.infinity) > (best.certificate.minEigenvalue ?? -.infinity) {
                 best = current
             }
         }
-        return best
+        return (best.y, best.certificate, runs)
     }
 
     /// Every constraint's quadratic form `q_i(g)` at one lifted vector `g = (t, x_0, …, x_ℓ)`

@@ -103,6 +103,13 @@ final class DualityGapTests: XCTestCase {
             let bound = try lag.slackMinimumEigenvalueBound(y, constant: y0)
             XCTAssertLessThanOrEqual(bound, exact, "sizes \(sizes)")
             XCTAssertGreaterThanOrEqual(bound, exact - 1e-8 * max(1, abs(exact)), "sizes \(sizes)")
+            // Targets: one above λ_min does not hold, one below does and gives a bound at or just
+            // below it (and below λ_min); none that holds gives nil.
+            let scale = 1e-3 * max(1, abs(exact))
+            XCTAssertNil(try lag.slackMinimumEigenvalueBound(y, constant: y0, certifying: [exact + scale]), "sizes \(sizes)")
+            let targeted = try XCTUnwrap(try lag.slackMinimumEigenvalueBound(y, constant: y0, certifying: [exact + scale, exact - scale]))
+            XCTAssertLessThanOrEqual(targeted, exact - scale, "sizes \(sizes)")
+            XCTAssertGreaterThan(targeted, exact - scale - 1e-8 * max(1, abs(exact)), "sizes \(sizes)")
         }
     }
 

@@ -61,4 +61,22 @@ final class CholeskyBoundTests: XCTestCase {
             XCTAssertLessThan(clusteredBound - top, 1e-6 * rms)
         }
     }
+
+    /// Candidate shifts: one above λ_max certifies a bound just above it (≥ λ_max, ≤ the candidate
+    /// plus rounding); one below λ_max does not factor (nil when it is the only one); the first
+    /// candidate that factors wins.
+    func testLargestEigenvalueUpperBoundAmongCandidates() throws {
+        let a = randomSymmetric(Double.self, n: 80, seed: 6)
+        let e = try a.symmetricEigen()
+        let top = e.values[79], rms = (a.elements.reduce(0) { $0 + $1 * $1 } / 80).squareRoot()
+        let above = top + 1e-3 * rms
+        let bound = try XCTUnwrap(try a.largestEigenvalueUpperBound(among: [above]))
+        XCTAssertGreaterThanOrEqual(bound, top)
+        XCTAssertLessThanOrEqual(bound, above + 1e-10 * rms)
+        XCTAssertGreaterThanOrEqual(bound, above)  // the candidate's bound, not a tighter one
+        XCTAssertNil(try a.largestEigenvalueUpperBound(among: [top - 1e-3 * rms]))
+        XCTAssertNil(try a.largestEigenvalueUpperBound(among: []))
+        let first = try a.largestEigenvalueUpperBound(among: [top - 1e-3 * rms, above, top + rms])
+        XCTAssertEqual(first, bound)
+    }
 }
