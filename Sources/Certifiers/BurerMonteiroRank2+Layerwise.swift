@@ -52,6 +52,8 @@ extension BurerMonteiroRank2 {
         typealias State = (reduction: LayerwiseReduction, v: [Double], point: LayerwiseReduction.Point, sigma: Double, mu: Double)
         var updated: State = (reduction, v, point, penalty.sigma, 0)
         var firstOrder: (state: State, reduced: (Double, Double, Double))?
+        // Its certificate, saved before the escape from it.
+        var keptVerdict: (y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), gap: Double?, rigorous: Double?)?
         // Whether the last certificate bounds the duality gap by `gapTolerance` at a feasible point.
         var certified = false, gap: Double?
         // The trace bound's per-layer norms, with the spectral bounds, computed at the first certificate.
@@ -86,6 +88,7 @@ extension BurerMonteiroRank2 {
                 certificate.minEigenvalue, objective: updated.point.objective, escapes: escapes, outer: outer,
                 expired: expired || !budget.allows(estimates: 1))
             else { return false }
+            keptVerdict = (dualY, certificate, gap, rigorous)
             escapes += 1
             let (moved, rank) = escaped(v, rank: reduction.rank, sizes: Array(sizes[0..<last]), along: certificate.vector)
             lambda = reduction.multipliers(lambda, widenedTo: rank)
@@ -129,11 +132,18 @@ extension BurerMonteiroRank2 {
         }
         let status = try escapingOuterLoop(
             iterate: iterate, proceeds: { outer < maxOuterIterations && !expired }, certify: certify,
-            settle: { if (try? certify(false)) == nil { certificate = (0, nil, []) } },
+            settle: {
+                guard (try? certify(false)) != nil else {
+                    certificate = (0, nil, [])
+                    return false
+                }
+                return certified
+            },
             keep: { firstOrder = (updated, reduced) },
             restore: {
-                guard let kept = firstOrder else { return false }
+                guard let kept = firstOrder, let verdict = keptVerdict else { return false }
                 updated = kept.state
+                (dualY, certificate, gap, rigorous) = verdict
                 reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
                 return true
             })

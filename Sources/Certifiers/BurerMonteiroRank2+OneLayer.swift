@@ -42,6 +42,8 @@ extension BurerMonteiroRank2 {
         let budget = try solveBudget(lag, deadline: deadline)
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
+        // Its certificate, saved before the escape from it.
+        var keptVerdict: (y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), gap: Double?, rigorous: Double?)?
         /// The dual certificate at the current point and the gap it bounds; when `move`, the point
         /// is not certified, λ_min(S) is below tolerance and escapes are left, moves `w_0`'s last
         /// column along its vector (or adds a column, up to `maxFactorRank`) and returns true.
@@ -68,6 +70,7 @@ extension BurerMonteiroRank2 {
                 escapeDue(certificate.minEigenvalue, objective: point.objective, escapes: escapes, outer: outer,
                           expired: expired || !budget.allows(estimates: 1))
             else { return false }
+            keptVerdict = (dualY, certificate, gap, rigorous)
             escapes += 1
             (v, rank) = escaped(v, rank: rank, sizes: [n0], along: certificate.vector)
             penalty.restart()
@@ -113,11 +116,18 @@ extension BurerMonteiroRank2 {
         }
         let status = try escapingOuterLoop(
             iterate: iterate, proceeds: { outer < maxOuterIterations && !expired }, certify: escape,
-            settle: { if (try? escape(false)) == nil { certificate = (0, nil, []) } },
+            settle: {
+                guard (try? escape(false)) != nil else {
+                    certificate = (0, nil, [])
+                    return false
+                }
+                return certified
+            },
             keep: { firstOrder = (v, mu, point, reduced, penalty.sigma) },
             restore: {
-                guard let kept = firstOrder else { return false }
+                guard let kept = firstOrder, let verdict = keptVerdict else { return false }
                 (v, mu, point, penalty.sigma) = (kept.v, kept.mu, kept.point, kept.sigma)
+                (dualY, certificate, gap, rigorous) = verdict
                 rank = v.count / n0
                 reduced = (gradient: kept.reduced.0, violation: kept.reduced.1, complementarity: kept.reduced.2)
                 return true

@@ -70,7 +70,8 @@ extension BurerMonteiroRank2 {
 
     /// The outer loop the reductions share: outer iterations until first order passes (or a
     /// verdict), then the second-order check and, while it fails, an escape and more iterations;
-    /// when no later point reaches first order, the last first-order point is restored.
+    /// when the last point is neither first order nor certified by its duality gap, the last
+    /// first-order point is restored, with the certificate computed there before its escape.
     ///
     /// - Parameters:
     ///   - iterate: one outer iteration; `.optimal` when the first-order checks pass, another
@@ -78,12 +79,14 @@ extension BurerMonteiroRank2 {
     ///   - proceeds: whether another outer iteration may run (iterations and time left).
     ///   - certify: the second-order check at the current point; with `move` true, also the escape
     ///     when it is due (true when it was taken).
-    ///   - settle: the second-order check for the report (no escape; a failure clears it).
-    ///   - keep: remembers the current (first-order) point; `restore` returns to it, false when none.
+    ///   - settle: the second-order check for the report (no escape; a failure clears it); true
+    ///     when its duality gap certifies the point (then it ends `.optimal`, nothing is restored).
+    ///   - keep: remembers the current (first-order) point; `restore` returns to it and to its
+    ///     certificate (saved by `certify` before it escaped), false when none.
     /// - Returns: the final status.
     func escapingOuterLoop(
         iterate: () throws -> LeastSquaresSolution.Status?, proceeds: () -> Bool,
-        certify: (_ move: Bool) throws -> Bool, settle: () -> Void, keep: () -> Void, restore: () -> Bool
+        certify: (_ move: Bool) throws -> Bool, settle: () -> Bool, keep: () -> Void, restore: () -> Bool
     ) throws -> LeastSquaresSolution.Status {
         var status = LeastSquaresSolution.Status.inaccurate
         while true {
@@ -94,17 +97,14 @@ extension BurerMonteiroRank2 {
                 }
             }
             guard status == .optimal else {
-                if status != .infeasible { settle() }
+                if status != .infeasible, settle() { status = .optimal }
                 break
             }
             keep()
             guard try certify(true) else { break }
             status = .inaccurate
         }
-        if status == .inaccurate, restore() {
-            status = .optimal
-            settle()
-        }
+        if status == .inaccurate, restore() { status = .optimal }
         return status
     }
 
