@@ -53,7 +53,7 @@ extension BurerMonteiroRank2 {
         var updated: State = (reduction, v, point, penalty.sigma, 0)
         var firstOrder: (state: State, reduced: (Double, Double, Double))?
         // Its certificate, saved before the escape from it.
-        var keptVerdict: (y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), gap: Double?, rigorous: Double?)?
+        var keptVerdict: KeptCertificate?
         // Whether the last certificate bounds the duality gap by `gapTolerance` at a feasible point.
         var certified = false, gap: Double?
         // The trace bound's per-layer norms, with the spectral bounds, computed at the first certificate.

@@ -43,7 +43,7 @@ extension BurerMonteiroRank2 {
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         // Its certificate, saved before the escape from it.
-        var keptVerdict: (y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), gap: Double?, rigorous: Double?)?
+        var keptVerdict: KeptCertificate?
         /// The dual certificate at the current point and the gap it bounds; when `move`, the point
         /// is not certified, λ_min(S) is below tolerance and escapes are left, moves `w_0`'s last
         /// column along its vector (or adds a column, up to `maxFactorRank`) and returns true.

@@ -68,6 +68,12 @@ extension BurerMonteiroRank2 {
             && check.gradient <= optimalityTolerance
     }
 
+    /// A point's certificate as the reductions keep it for `escapingOuterLoop`'s `restore`: the
+    /// SDP multipliers, the λ_min estimate (y₀, value, vector), and the estimated and rigorous gaps.
+    typealias KeptCertificate = (
+        y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), gap: Double?, rigorous: Double?
+    )
+
     /// The outer loop the reductions share: outer iterations until first order passes (or a
     /// verdict), then the second-order check and, while it fails, an escape and more iterations;
     /// when the last point is neither first order nor certified by its duality gap, the last
