@@ -13,7 +13,7 @@ extension BurerMonteiroRank2 {
     ///
     /// - Complexity: O(n_0 + n_ℓ) (the trace bound).
     static func certifiedGap(
-        _ problem: LeastSquaresProblem, objective: Double, certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]),
+        _ problem: LeastSquaresProblem, objective: Double, certificate: SlackEstimate,
         scales: [Double]
     ) -> Double? {
         guard let lowest = certificate.minEigenvalue, lowest.isFinite, certificate.y0.isFinite else { return nil }
@@ -36,7 +36,7 @@ extension BurerMonteiroRank2 {
     /// - Complexity: O(n_0 + n_ℓ); when the estimate passes and the slack fits, `denseSlack` and
     ///   one or two Cholesky factorisations of the lifted dimension.
     func gapVerdict(
-        _ lag: RankTwoLagrangian, y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]),
+        _ lag: RankTwoLagrangian, y: [Double], certificate: SlackEstimate,
         objective: Double, feasible: Bool, scales: [Double], budget: SolveBudget? = nil
     ) throws -> (gap: Double?, rigorous: Double?, certified: Bool) {
         let gap = Self.certifiedGap(lag.problem, objective: objective, certificate: certificate, scales: scales)
@@ -52,7 +52,7 @@ extension BurerMonteiroRank2 {
             try lag.slackMinimumEigenvalueBound(y, constant: certificate.y0, certifying: [-0.01 * room / trace, -0.9 * room / trace])
         }
         guard let lowest = try budget.map({ try $0.rigorous(check) }) ?? check() else { return (gap, nil, false) }
-        let rigorous = Self.certifiedGap(lag.problem, objective: objective, certificate: (certificate.y0, lowest, []), scales: scales)
+        let rigorous = Self.certifiedGap(lag.problem, objective: objective, certificate: SlackEstimate(y0: certificate.y0, minEigenvalue: lowest, vector: []), scales: scales)
         return (gap, rigorous, (rigorous ?? .infinity) <= gapTolerance)
     }
 }

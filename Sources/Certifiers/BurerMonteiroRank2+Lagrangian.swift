@@ -180,18 +180,18 @@ struct RankTwoLagrangian {
     ///
     /// - Complexity: two passes through the weights per Lanczos step, plus two for the columns.
     func dualCertificate(_ y: [Double], at flat: [Double], steps: Int, seed: UInt64, denseUpTo: Int = 0) throws
-        -> (y0: Double, minEigenvalue: Double?, vector: [Double])
+        -> SlackEstimate
     {
         let factor = try split(flat)
         let rows = try factor.map { try Matrix(rows: 1, columns: $0.columns, elements: Array($0.row(0))) }
         let y0 = -(try slackProduct(y, constant: 0, t: [1], x: rows, wx: try forward(rows)).t[0])
-        guard steps > 0 else { return (y0, nil, []) }
+        guard steps > 0 else { return SlackEstimate(y0: y0, minEigenvalue: nil, vector: []) }
         let dimension = 1 + sizes.reduce(0, +)
         if dimension <= denseUpTo {
             // Small enough for LAPACK: the smallest eigenpair of the dense slack, no estimate.
             let e = try denseSlack(y, constant: y0).symmetricEigen(.smallest, vectors: true)
             guard let vectors = e.vectors else { throw CertifierError.solverFailed("syevr returned no eigenvector") }
-            return (y0, e.values[0], (0..<dimension).map { vectors[$0, 0] })
+            return SlackEstimate(y0: y0, minEigenvalue: e.values[0], vector: (0..<dimension).map { vectors[$0, 0] })
         }
         var rng = SplitMix64(seed: seed), failure: Error? = nil
         let top = try lanczosLargest(dimension: dimension, steps: steps, start: (0..<dimension).map { _ in rng.normal() }) { v in
@@ -213,6 +213,6 @@ struct RankTwoLagrangian {
                 best = (quotient, column.map { $0 / norm })
             }
         }
-        return (y0, best.value, best.vector)
+        return SlackEstimate(y0: y0, minEigenvalue: best.value, vector: best.vector)
     }
 }

@@ -45,7 +45,7 @@ extension BurerMonteiroRank2 {
         var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6), of: self)
         var outer = 0, innerIterations = 0, escapes = 0
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
-        var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
+        var certificate: SlackEstimate = .none
         var expired = false
         // The point of the last multiplier update (λ, μ are the updated ones): what `lift` needs.
         // (With the reduction it belongs to: a rank increase changes the current one.)
@@ -134,7 +134,7 @@ extension BurerMonteiroRank2 {
             iterate: iterate, proceeds: { outer < maxOuterIterations && !expired }, certify: certify,
             settle: {
                 guard (try? certify(false)) != nil else {
-                    certificate = (0, nil, [])
+                    certificate = .none
                     return false
                 }
                 return certified

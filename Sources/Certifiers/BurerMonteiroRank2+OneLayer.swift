@@ -32,7 +32,7 @@ extension BurerMonteiroRank2 {
         var penalty = Penalty(sigma: penaltyStart ?? min(max(10 * max(1, point.objective) / max(1, 0.5 * startGap * startGap), 1e-6), 1e6), of: self)
         var outer = 0, innerIterations = 0, escapes = 0
         var reduced = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
-        var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
+        var certificate: SlackEstimate = .none
         var expired = false, stalled = false
         // Whether the last certificate bounds the duality gap by `gapTolerance` at a feasible point.
         var certified = false, gap: Double?, rigorous: Double?, dualY: [Double] = []
@@ -118,7 +118,7 @@ extension BurerMonteiroRank2 {
             iterate: iterate, proceeds: { outer < maxOuterIterations && !expired }, certify: escape,
             settle: {
                 guard (try? escape(false)) != nil else {
-                    certificate = (0, nil, [])
+                    certificate = .none
                     return false
                 }
                 return certified
@@ -152,7 +152,7 @@ extension BurerMonteiroRank2 {
     func reductionStationarity(
         _ lag: RankTwoLagrangian, flat: [Double], y: [Double], rank: Int,
         reduced: (gradient: Double, violation: Double, complementarity: Double),
-        certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), penalty: Double, innerIterations: Int
+        certificate: SlackEstimate, penalty: Double, innerIterations: Int
     ) throws -> LeastSquaresSolution.Stationarity {
         let full = rank == 2 ? try fullChecks(lag, flat: flat, y: y) : (gradient: 0, violation: 0, complementarity: 0)
         return LeastSquaresSolution.Stationarity(

@@ -71,7 +71,7 @@ extension BurerMonteiroRank2 {
     /// A point's certificate as the reductions keep it for `escapingOuterLoop`'s `restore`: the
     /// SDP multipliers, the λ_min estimate (y₀, value, vector), and the estimated and rigorous gaps.
     typealias KeptCertificate = (
-        y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), gap: Double?, rigorous: Double?
+        y: [Double], certificate: SlackEstimate, gap: Double?, rigorous: Double?
     )
 
     /// The outer loop the reductions share: outer iterations until first order passes (or a

@@ -204,7 +204,7 @@ public struct BurerMonteiroRank2: Sendable {
         var outer = 0, innerIterations = 0, escapes = 0
         var status = LeastSquaresSolution.Status.inaccurate
         var check = (gradient: Double.infinity, violation: Double.infinity, complementarity: Double.infinity)
-        var certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]) = (0, nil, [])
+        var certificate: SlackEstimate = .none
         var expired = false
         while true {
             while outer < maxOuterIterations, !expired {

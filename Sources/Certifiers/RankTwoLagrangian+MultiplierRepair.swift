@@ -38,7 +38,7 @@ extension RankTwoLagrangian {
     func repairedCertificate(
         _ y: [Double], at flat: [Double], free: [FreeMultiplier], iterations: Int, steps: Int, tolerance: Double,
         seed: UInt64, denseUpTo: Int = 0
-    ) throws -> (y: [Double], certificate: (y0: Double, minEigenvalue: Double?, vector: [Double]), runs: Int) {
+    ) throws -> (y: [Double], certificate: SlackEstimate, runs: Int) {
         var rng = SplitMix64(seed: seed)
         var best = (y: y, certificate: try dualCertificate(y, at: flat, steps: steps, seed: rng.next(), denseUpTo: denseUpTo))
         var runs = 1
