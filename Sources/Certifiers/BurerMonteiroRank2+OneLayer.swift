@@ -44,10 +44,34 @@ extension BurerMonteiroRank2 {
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         // Its certificate, saved before the escape from it.
         var keptVerdict: KeptCertificate?
+        // The rank-1 certificate once it holds (then it is the answer), and the attempts made.
+        var rankOne: RankOneVerdict?, rankOneAttempts = 0, rankOnePattern: [Bool] = []
+        /// Tries the rank-1 certificate from the current `u_0` when the factor looks rank 1 (λ₁/λ₂ of
+        /// G above `rankOneThreshold`), at most `maxRankOneAttempts` times, while the budget allows
+        /// and only for an activation pattern not tried yet (the polished point depends on it alone).
+        func attemptRankOne() throws -> Bool {
+            guard rankOne == nil, rankOneAttempts < maxRankOneAttempts, budget.allows(estimates: 2),
+                try reduction.rankRatio(v, point) > rankOneThreshold
+            else { return rankOne != nil }
+            let pattern = try problem.hiddenOutputs(Array(v[0..<n0]))[0].map { $0 > 0 }
+            guard pattern != rankOnePattern else { return false }
+            (rankOneAttempts, rankOnePattern) = (rankOneAttempts + 1, pattern)
+            let started = Date()
+            let verdict = try? rankOneVerdict(lag, from: Array(v[0..<n0]), scales: scales, budget: budget, seed: rng.next())
+            if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
+                print(String(format: "BM2-1 rank-1 certificate: %@, λ_min(S) %.3e, gap %.2e, rigorous %.2e (%.2f s)",
+                             verdict == nil ? "no KKT point" : (verdict!.certified ? "certified" : "not certified"),
+                             verdict?.certificate.minEigenvalue ?? .nan, verdict?.gap ?? .nan, verdict?.rigorous ?? .nan,
+                             Date().timeIntervalSince(started)))
+            }
+            if let verdict, verdict.certified { rankOne = verdict }
+            return rankOne != nil
+        }
         /// The dual certificate at the current point and the gap it bounds; when `move`, the point
         /// is not certified, λ_min(S) is below tolerance and escapes are left, moves `w_0`'s last
         /// column along its vector (or adds a column, up to `maxFactorRank`) and returns true.
         func escape(_ move: Bool = true) throws -> Bool {
+            guard rankOne == nil else { return false }
             let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
             let tolerance = secondOrderTolerance * max(1, point.objective)
             let free = lanczosSteps > 0 ? lag.freeMultipliers(caps: [point.projections], y: y) : []
@@ -100,6 +124,7 @@ extension BurerMonteiroRank2 {
             for i in v.indices { gradient = max(gradient, abs(point.objectiveGradient[i] + mu * point.residualGradient[i])) }
             reduced = (gradient, max(0, h), min(mu, abs(h)))
             traceOneLayer(outer, penalty.sigma, mu, point, reduced, v)
+            if reduced.violation <= stallEscapeViolation, try attemptRankOne() { return .optimal }
             if passes(reduced) { return .optimal }
             // At a feasible point the duality gap may already certify optimality; an inner solve
             // that stalls near feasibility (a ReLU kink that w, collapsed, no longer smooths) tries
@@ -117,6 +142,7 @@ extension BurerMonteiroRank2 {
         let status = try escapingOuterLoop(
             iterate: iterate, proceeds: { outer < maxOuterIterations && !expired }, certify: escape,
             settle: {
+                if (try? attemptRankOne()) == true { return true }
                 guard (try? escape(false)) != nil else {
                     certificate = .none
                     return false
@@ -133,6 +159,9 @@ extension BurerMonteiroRank2 {
                 return true
             })
 
+        if let rankOne {
+            return try rankOneSolution(lag, rankOne, iterations: outer, innerIterations: innerIterations, penalty: penalty.sigma, began: began)
+        }
         let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
         var solution = LeastSquaresSolution(
             status: status, objective: point.objective, x: Array(v[0..<n0]), z: [point.projections.map(\.u)],

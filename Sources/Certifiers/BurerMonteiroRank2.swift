@@ -77,6 +77,11 @@ public struct BurerMonteiroRank2: Sendable {
     /// before its second-order check (`RankTwoLagrangian.repairedCertificate`); none once
     /// `timeLimit` has passed (the final report's certificate is then the lifted multipliers').
     public var multiplierRepairIterations = 30
+    /// One layer: attempts at most of the rank-1 certificate (`RankOneCertificate`: the KKT point
+    /// of the nonconvex problem with BM2's activation pattern, and the multipliers that certify it
+    /// in closed form) at a factor whose λ₁/λ₂ exceeds `rankOneThreshold`; 0 turns it off.
+    public var maxRankOneAttempts = 2
+    public var rankOneThreshold = 1e3
 
     public init() {}
 

@@ -1,0 +1,56 @@
+import Foundation
+import LinearAlgebra
+
+extension BurerMonteiroRank2 {
+    /// What `RankOneCertificate` says at one BM2 point: the polished rank-1 point, its multipliers,
+    /// the certificate and the duality gap it bounds (as `gapVerdict` decides it).
+    struct RankOneVerdict {
+        var point: RankOneCertificate.Point
+        var y: [Double]
+        var certificate: SlackEstimate
+        var gap: Double?
+        var rigorous: Double?
+        var certified: Bool
+    }
+
+    /// The rank-1 certificate of a one-layer problem from BM2's `u_0` (`RankOneCertificate`): nil
+    /// when no rank-1 KKT point is reached from it, else the verdict (certified only when the
+    /// rigorous gap is at most `gapTolerance` at a feasible rank-1 point).
+    ///
+    /// - Complexity: `RankOneCertificate.polished` (Gram products and one eigendecomposition of
+    ///   order n_0 per pattern round), one λ_min estimate and, when it passes, `gapVerdict`'s
+    ///   rigorous check.
+    func rankOneVerdict(
+        _ lag: RankTwoLagrangian, from x: [Double], scales: [Double], budget: SolveBudget?, seed: UInt64
+    ) throws -> RankOneVerdict? {
+        let rankOne = RankOneCertificate(problem: lag.problem)
+        guard let point = try rankOne.polished(from: x), let y = rankOne.multipliers(at: point) else { return nil }
+        let flat = rankOne.factor(point)
+        let estimate = { try lag.dualCertificate(y, at: flat, steps: max(1, self.lanczosSteps), seed: seed, denseUpTo: self.denseSecondOrderDimension) }
+        let certificate = try budget.map { try $0.estimates(runs: { _ in 1 }, estimate) } ?? estimate()
+        let (gap, rigorous, certified) = try gapVerdict(
+            lag, y: y, certificate: certificate, objective: point.objective,
+            feasible: point.violation <= feasibilityTolerance, scales: scales, budget: budget)
+        return RankOneVerdict(point: point, y: y, certificate: certificate, gap: gap, rigorous: rigorous, certified: certified)
+    }
+}
+
+extension BurerMonteiroRank2 {
+    /// The answer a certified rank-1 verdict gives: the rank-1 point (λ₁/λ₂ = ∞), `.optimal`, the
+    /// full program's first-order checks at it with the certificate's multipliers.
+    func rankOneSolution(
+        _ lag: RankTwoLagrangian, _ verdict: RankOneVerdict, iterations: Int, innerIterations: Int, penalty: Double, began: Date
+    ) throws -> LeastSquaresSolution {
+        let point = verdict.point
+        var solution = LeastSquaresSolution(
+            status: .optimal, objective: point.objective, x: point.x, z: [point.z], rankRatio: .infinity,
+            iterations: iterations, seconds: Date().timeIntervalSince(began))
+        solution.stationarity = try reductionStationarity(
+            lag, flat: RankOneCertificate(problem: lag.problem).factor(point), y: verdict.y, rank: 2,
+            reduced: (0, max(0, point.violation), 0), certificate: verdict.certificate, penalty: penalty,
+            innerIterations: innerIterations)
+        solution.stationarity?.dualGap = verdict.gap
+        solution.stationarity?.rigorousDualGap = verdict.rigorous
+        return solution
+    }
+}
