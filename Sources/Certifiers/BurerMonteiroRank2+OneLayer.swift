@@ -48,7 +48,8 @@ extension BurerMonteiroRank2 {
         var rankOne: RankOneVerdict?, rankOneAttempts = 0, rankOnePattern: [Bool] = []
         /// Tries the rank-1 certificate from the current `u_0` when the factor looks rank 1 (λ₁/λ₂ of
         /// G above `rankOneThreshold`), at most `maxRankOneAttempts` times, while the budget allows
-        /// and only for an activation pattern not tried yet (the polished point depends on it alone).
+        /// and only from an activation pattern other than the last polished point's (the polished point
+        /// depends on the pattern alone).
         func attemptRankOne() throws -> Bool {
             guard rankOne == nil, rankOneAttempts < maxRankOneAttempts, budget.allows(estimates: 2),
                 try reduction.rankRatio(v, point) > rankOneThreshold
@@ -64,6 +65,7 @@ extension BurerMonteiroRank2 {
                              verdict?.certificate.minEigenvalue ?? .nan, verdict?.gap ?? .nan, verdict?.rigorous ?? .nan,
                              Date().timeIntervalSince(started)))
             }
+            if let verdict { rankOnePattern = verdict.point.preactivation.map { $0 > 0 } }
             if let verdict, verdict.certified { rankOne = verdict }
             return rankOne != nil
         }

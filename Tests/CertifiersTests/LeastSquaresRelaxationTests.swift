@@ -24,41 +24,48 @@ final class LeastSquaresRelaxationTests: XCTestCase {
         for (name, solve) in solvers { try checkTheorem21(name, solve) }
     }
 
-    func checkTheorem21(_ name: String, _ solve: (LeastSquaresProblem) throws -> LeastSquaresSolution) throws {
-        var checked = 0, tight = 0
+    /// Theorem 2.1's grid of one-neuron problems `(x̂, ẑ, ρ)` with the theorem's verdict (tight iff
+    /// `ρ ≥ |ẑ|` or `ρ < ẑ / (1 − min(0, x̂/ẑ))`): a log grid of radii plus points inside the loose
+    /// band (empty for x̂ ≥ 0), clear of the two boundaries where the rank test is ill-conditioned.
+    static func theorem21Grid() -> [(x: Double, z: Double, r: Double, tight: Bool)] {
+        var out: [(x: Double, z: Double, r: Double, tight: Bool)] = []
         for z in [0.5, 1.0, 2.0] {
             for x in [-2.0, -1.0, -0.5, 0.3, 1.5, 3.0] {
                 let boundary = z / (1 - min(0, x / z))
-                // A log grid, plus points inside the loose band [boundary, ẑ) (empty for x̂ ≥ 0).
                 let radii = stride(from: -2.5, through: 1.0, by: 0.25).map { pow(10, $0) * z }
                     + [0.2, 0.4, 0.6, 0.8].map { boundary + $0 * (z - boundary) }
-                for r in radii {
-                    // Stay clear of the two boundaries, where the rank test is ill-conditioned.
-                    if abs(r - z) < 0.05 * z || abs(r - boundary) < 0.05 * boundary { continue }
-                    let expected = r >= abs(z) || r < boundary
-                    let problem = try LeastSquaresProblem(
-                        weights: [try Matrix([[1.0]])], biases: [[0]], center: [x], target: [z], radius: r)
-                    let s = try solve(problem)
-                    XCTAssertEqual(s.status, .optimal, "\(name): x̂ \(x) ẑ \(z) ρ \(r)")
-                    XCTAssertEqual(s.isRankOne, expected, "\(name): x̂ \(x) ẑ \(z) ρ \(r): λ₁/λ₂ = \(s.rankRatio)")
-                    let optimum = oneNeuronOptimum(center: x, target: z, radius: r)
-                    // The relaxation is a lower bound on L*², and equals it when tight (to CSDP's accuracy).
-                    XCTAssertLessThanOrEqual(s.objective, optimum * optimum + 1e-5 * max(1, optimum * optimum), "x̂ \(x) ẑ \(z) ρ \(r)")
-                    if expected {
-                        XCTAssertEqual(s.objective, optimum * optimum, accuracy: 1e-5 * max(1, optimum * optimum), "x̂ \(x) ẑ \(z) ρ \(r)")
-                        // The relaxation's x is the nonconvex problem's minimiser: feasible, at distance L*
-                        // (squared, to the objective's accuracy: where L* = 0 the distance itself is only
-                        // known to the square root of the solver's tolerance).
-                        let (dist, residual) = try problem.evaluate(s.x)
-                        XCTAssertEqual(dist * dist, optimum * optimum, accuracy: 1e-5 * max(1, optimum * optimum), "\(name): x̂ \(x) ẑ \(z) ρ \(r)")
-                        XCTAssertLessThanOrEqual(residual, r + 1e-4, "\(name): x̂ \(x) ẑ \(z) ρ \(r)")
-                        tight += 1
-                    } else {
-                        XCTAssertLessThan(s.objective.squareRoot(), optimum - 1e-4, "a loose relaxation is strictly below L*")
-                    }
-                    checked += 1
+                for r in radii where abs(r - z) >= 0.05 * z && abs(r - boundary) >= 0.05 * boundary {
+                    out.append((x, z, r, r >= abs(z) || r < boundary))
                 }
             }
+        }
+        return out
+    }
+
+    func checkTheorem21(_ name: String, _ solve: (LeastSquaresProblem) throws -> LeastSquaresSolution) throws {
+        var checked = 0, tight = 0
+        for (x, z, r, expected) in Self.theorem21Grid() {
+            let problem = try LeastSquaresProblem(
+                weights: [try Matrix([[1.0]])], biases: [[0]], center: [x], target: [z], radius: r)
+            let s = try solve(problem)
+            XCTAssertEqual(s.status, .optimal, "\(name): x̂ \(x) ẑ \(z) ρ \(r)")
+            XCTAssertEqual(s.isRankOne, expected, "\(name): x̂ \(x) ẑ \(z) ρ \(r): λ₁/λ₂ = \(s.rankRatio)")
+            let optimum = oneNeuronOptimum(center: x, target: z, radius: r)
+            // The relaxation is a lower bound on L*², and equals it when tight (to CSDP's accuracy).
+            XCTAssertLessThanOrEqual(s.objective, optimum * optimum + 1e-5 * max(1, optimum * optimum), "x̂ \(x) ẑ \(z) ρ \(r)")
+            if expected {
+                XCTAssertEqual(s.objective, optimum * optimum, accuracy: 1e-5 * max(1, optimum * optimum), "x̂ \(x) ẑ \(z) ρ \(r)")
+                // The relaxation's x is the nonconvex problem's minimiser: feasible, at distance L*
+                // (squared, to the objective's accuracy: where L* = 0 the distance itself is only
+                // known to the square root of the solver's tolerance).
+                let (dist, residual) = try problem.evaluate(s.x)
+                XCTAssertEqual(dist * dist, optimum * optimum, accuracy: 1e-5 * max(1, optimum * optimum), "\(name): x̂ \(x) ẑ \(z) ρ \(r)")
+                XCTAssertLessThanOrEqual(residual, r + 1e-4, "\(name): x̂ \(x) ẑ \(z) ρ \(r)")
+                tight += 1
+            } else {
+                XCTAssertLessThan(s.objective.squareRoot(), optimum - 1e-4, "a loose relaxation is strictly below L*")
+            }
+            checked += 1
         }
         XCTAssertGreaterThan(checked, 150)
         XCTAssertGreaterThan(tight, 20)

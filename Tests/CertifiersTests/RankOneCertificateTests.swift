@@ -19,30 +19,21 @@ final class RankOneCertificateTests: XCTestCase {
 
     func testTheorem21OneNeuronVerdictsAgree() throws {
         var certified = 0, refused = 0
-        for z in [0.5, 1.0, 2.0] {
-            for x in [-2.0, -1.0, -0.5, 0.3, 1.5, 3.0] {
-                let boundary = z / (1 - min(0, x / z))
-                let radii = stride(from: -2.5, through: 1.0, by: 0.25).map { pow(10, $0) * z }
-                    + [0.2, 0.4, 0.6, 0.8].map { boundary + $0 * (z - boundary) }
-                for r in radii {
-                    if abs(r - z) < 0.05 * z || abs(r - boundary) < 0.05 * boundary { continue }
-                    let tight = r >= abs(z) || r < boundary
-                    let p = try LeastSquaresProblem(weights: [try Matrix([[1.0]])], biases: [[0]], center: [x], target: [z], radius: r)
-                    // The nonconvex optimum: x̂ projected onto {x : |ReLU(x) − ẑ| ≤ ρ}.
-                    let lower = r >= z ? -Double.infinity : z - r, upper = z + r
-                    let optimum = min(max(x, lower), upper)
-                    let v = try XCTUnwrap(try verdict(p, from: [optimum]), "x̂ \(x) ẑ \(z) ρ \(r)")
-                    XCTAssertEqual(v.certified, tight, "x̂ \(x) ẑ \(z) ρ \(r): λ_min(S) \(v.certificate.minEigenvalue ?? .nan)")
-                    XCTAssertEqual(v.point.x[0], optimum, accuracy: 1e-9 * max(1, abs(optimum)))
-                    if v.certified {
-                        certified += 1
-                        let distance = (optimum - x) * (optimum - x)
-                        XCTAssertLessThanOrEqual(bound(v), distance + 1e-12, "x̂ \(x) ẑ \(z) ρ \(r)")
-                        XCTAssertEqual(v.point.objective, distance, accuracy: 1e-9 * max(1, distance))
-                    } else {
-                        refused += 1
-                    }
-                }
+        for (x, z, r, tight) in LeastSquaresRelaxationTests.theorem21Grid() {
+            let p = try LeastSquaresProblem(weights: [try Matrix([[1.0]])], biases: [[0]], center: [x], target: [z], radius: r)
+            // The nonconvex optimum: x̂ projected onto {x : |ReLU(x) − ẑ| ≤ ρ}.
+            let lower = r >= z ? -Double.infinity : z - r, upper = z + r
+            let optimum = min(max(x, lower), upper)
+            let v = try XCTUnwrap(try verdict(p, from: [optimum]), "x̂ \(x) ẑ \(z) ρ \(r)")
+            XCTAssertEqual(v.certified, tight, "x̂ \(x) ẑ \(z) ρ \(r): λ_min(S) \(v.certificate.minEigenvalue ?? .nan)")
+            XCTAssertEqual(v.point.x[0], optimum, accuracy: 1e-9 * max(1, abs(optimum)))
+            if v.certified {
+                certified += 1
+                let distance = (optimum - x) * (optimum - x)
+                XCTAssertLessThanOrEqual(bound(v), distance + 1e-12, "x̂ \(x) ẑ \(z) ρ \(r)")
+                XCTAssertEqual(v.point.objective, distance, accuracy: 1e-9 * max(1, distance))
+            } else {
+                refused += 1
             }
         }
         XCTAssertGreaterThan(certified, 100)
