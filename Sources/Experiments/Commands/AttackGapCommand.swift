@@ -93,7 +93,7 @@ struct AttackGapCommand: ParsableCommand {
     private func render(
         _ instances: [(index: Int, label: Int, from: Int, to: Int, key: (Double) -> ResultKey)], radii: [Double], store: ResultStore
     ) throws {
-        var csv = ["instance,label,from,to,rho,kind,status,relaxation_distance,actual_distance,predicted,actual,attack_succeeds,rank_ratio,seconds"]
+        var csv = ["instance,label,from,to,rho,kind,status,relaxation_distance,actual_distance,predicted,actual,attack_succeeds,rank_ratio,seconds,rank1_certificate"]
         var md = ["Figures 5b–c (paper 2): problem (A) through (B) at finite ρ.", ""]
         for (n, inst) in instances.enumerated() {
             var rows: [(rho: Double, row: ResultRow, d: [String: Double])] = []
@@ -104,10 +104,10 @@ struct AttackGapCommand: ParsableCommand {
                 csv.append([
                     "\(inst.index)", "\(inst.label)", "\(inst.from)", "\(inst.to)", "\(rho)", Self.kind(r), r.status,
                     feasible ? "\(max(r.value, 0).squareRoot())" : "", text("distance"), text("predicted"), text("actual"),
-                    feasible ? "\((d["actual"] ?? 0) < 0)" : "", text("rank_ratio"), String(format: "%.3f", r.seconds),
+                    feasible ? "\((d["actual"] ?? 0) < 0)" : "", text("rank_ratio"), String(format: "%.3f", r.seconds), text("rank1_certificate"),
                 ].joined(separator: ","))
             }
-            md.append("verification image \(inst.index) (label \(inst.label)), class \(inst.from) → \(inst.to): " + summary(rows.map { ($0.rho, Self.kind($0.row), ($0.d["actual"] ?? 0) < 0) }))
+            md.append("verification image \(inst.index) (label \(inst.label)), class \(inst.from) → \(inst.to): " + summary(rows.map { ($0.rho, Self.kind($0.row), ($0.d["actual"] ?? 0) < 0, $0.d["rank1_certificate"] == 1) }))
             if n == 0, !rows.isEmpty { try plot(inst, rows) }
         }
         let base = try options.output("attack-gap")
@@ -117,8 +117,9 @@ struct AttackGapCommand: ParsableCommand {
         print("wrote \(base).csv, .md, attack-gap-5b.svg, attack-gap-5c.svg (+ .png when rsvg-convert is present)")
     }
 
-    /// `tight for ρ in [0.07, 0.4] and [60, 1000]; loose …; the attack flips the class for …`.
-    private func summary(_ rows: [(rho: Double, kind: String, flips: Bool)]) -> String {
+    /// `tight for ρ in [0.07, 0.4] and [60, 1000]; loose …; the attack flips the class for …; the
+    /// rank-1 certificate certifies ρ in …`.
+    private func summary(_ rows: [(rho: Double, kind: String, flips: Bool, certified: Bool)]) -> String {
         func ranges(_ keep: (Int) -> Bool) -> String {
             var parts: [String] = [], start: Int?
             for k in 0...rows.count {
@@ -130,7 +131,8 @@ struct AttackGapCommand: ParsableCommand {
             return parts.isEmpty ? "none" : parts.joined(separator: ", ")
         }
         return ["tight", "loose", "infeasible"].map { kind in "\(kind) for ρ in \(ranges { rows[$0].kind == kind })" }
-            .joined(separator: "; ") + "; the relaxation's x flips the class for ρ in \(ranges { rows[$0].kind != "infeasible" && rows[$0].flips })."
+            .joined(separator: "; ") + "; the relaxation's x flips the class for ρ in \(ranges { rows[$0].kind != "infeasible" && rows[$0].flips })"
+            + "; the rank-1 certificate (rigorous, closed form) certifies ρ in \(ranges { rows[$0].certified })."
     }
 
     private func plot(

@@ -64,8 +64,9 @@ func solveLeastSquares(
 /// jobs when interrupted. Returns the number of jobs computed.
 ///
 /// A stored row: `certified` = rank 1 (λ₁/λ₂ > 10³), `value` = the relaxation's objective L_lb²,
-/// `status` = the solver's status, `details` = JSON with the rank ratio, ‖x − x̂‖, ‖f(x) − ẑ‖ and the
-/// job's extra numbers.
+/// `status` = the solver's status, `details` = JSON with the rank ratio, ‖x − x̂‖, ‖f(x) − ẑ‖, the
+/// job's extra numbers and, for one-layer interior-point answers, the rank-1 certificate's verdict
+/// (`rank1_certificate` 1 or 0, `rank1_rigorous_gap`).
 func runLeastSquaresJobs(
     _ jobs: [LeastSquaresJob], store: ResultStore, label: String, interruption: Interruption?
 ) throws -> Int {
@@ -91,6 +92,14 @@ func runLeastSquaresJobs(
         details["radius"] = problem.radius
         if let code = solution.solverCode { details["solver_code"] = Double(code) }
         if solution.fallback { details["csdp_fallback"] = 1 }
+        // One layer, an interior-point answer: the rank-1 certificate checks its verdict independently
+        // (BM2 tries it itself).
+        if job.solver != .bm2, problem.layerCount == 1, solution.status == .optimal,
+            let check = try checkRankOne(problem, from: solution.x)
+        {
+            details["rank1_certificate"] = check.certified ? 1 : 0
+            if let gap = check.rigorousGap { details["rank1_rigorous_gap"] = gap }
+        }
         if let st = solution.stationarity {
             details["bm2_gradient"] = st.gradient
             details["bm2_violation"] = st.violation
