@@ -145,9 +145,9 @@ struct RankOneCertificate {
             }
             if next == state {
                 let z = zip(a, state).map { $1 == .kink ? 0 : max(0, $0) }
-                let distance = zip(z, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
-                let objective = zip(x, center).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-                return Point(x: x, z: z, preactivation: a, mu: mu, kinks: kinkMultipliers, objective: objective, violation: distance - rho)
+                let objective = distance(x, center)
+                return Point(x: x, z: z, preactivation: a, mu: mu, kinks: kinkMultipliers, objective: objective * objective,
+                             violation: distance(z, target) - rho)
             }
             state = next
         }
