@@ -62,10 +62,8 @@ extension BurerMonteiroRank2 {
             let started = Date()
             let verdict = try? rankOneVerdict(lag, from: Array(v[0..<n0]), scales: scales, budget: budget, seed: rng.next())
             if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
-                print(String(format: "BM2-1 rank-1 certificate: %@, f %.10e (BM2 %.10e), λ_min(S) %.3e, gap %.2e, rigorous %.2e (%.2f s)",
-                             verdict == nil ? "no KKT point" : (verdict!.certified ? "certified" : "not certified"),
-                             verdict?.point.objective ?? .nan, point.objective, verdict?.certificate.minEigenvalue ?? .nan,
-                             verdict?.gap ?? .nan, verdict?.rigorous ?? .nan, Date().timeIntervalSince(started)))
+                print((verdict?.traceLine("BM2-1 rank-1 certificate", reference: point.objective) ?? "BM2-1 rank-1 certificate: no KKT point")
+                      + String(format: " (%.2f s)", Date().timeIntervalSince(started)))
             }
             if let verdict { rankOnePattern = verdict.point.preactivation.map { $0 > 0 } }
             if let verdict, verdict.certified { rankOne = verdict }
@@ -127,7 +125,7 @@ extension BurerMonteiroRank2 {
             var gradient = 0.0
             for i in v.indices { gradient = max(gradient, abs(point.objectiveGradient[i] + mu * point.residualGradient[i])) }
             reduced = (gradient, max(0, h), min(mu, abs(h)))
-            traceOneLayer(outer, penalty.sigma, mu, point, reduced, v)
+            traceOneLayer(outer, penalty.sigma, mu, point, reduced, v, report)
             if reduced.violation <= stallEscapeViolation, try attemptRankOne() { return .optimal }
             if passes(reduced) { return .optimal }
             // At a feasible point the duality gap may already certify optimality; an inner solve
@@ -214,12 +212,13 @@ extension BurerMonteiroRank2 {
     /// The outer iterations of `solveOneLayer` on standard output when `BM2_TRACE` is set.
     private func traceOneLayer(
         _ outer: Int, _ sigma: Double, _ mu: Double, _ point: OneLayerReduction.Point,
-        _ check: (gradient: Double, violation: Double, complementarity: Double), _ v: [Double]
+        _ check: (gradient: Double, violation: Double, complementarity: Double), _ v: [Double], _ report: LBFGS.Report?
     ) {
         guard ProcessInfo.processInfo.environment["BM2_TRACE"] != nil else { return }
         let w = v[(v.count / 2)...].reduce(0) { max($0, abs($1)) }  // (rank 2; the later columns else)
         print(String(format: "BM2-1 outer %d σ %.0e μ %.6e f %.10e ψ %.10e ∇ %.1e viol %.1e comp %.1e |w_0| %.1e",
                      outer, sigma, mu, point.objective, point.residual, check.gradient, check.violation,
-                     check.complementarity, w))
+                     check.complementarity, w),
+              report.map { "inner \($0.iterations) it \($0.evaluations) ev |g| \(String(format: "%.1e", $0.gradientNorm))" } ?? "inner expired")
     }
 }

@@ -11,6 +11,15 @@ extension BurerMonteiroRank2 {
         var gap: Double?
         var rigorous: Double?
         var certified: Bool
+
+        /// One line for `BM2_TRACE`: the verdict, the polished objective (beside `reference`, the
+        /// caller's, when given), λ_min(S) and the gaps.
+        func traceLine(_ label: String, reference: Double? = nil) -> String {
+            String(format: "%@: %@, f %.10e%@, λ_min(S) %.3e, gap %.2e, rigorous %.2e", label,
+                   certified ? "certified" : "not certified", point.objective,
+                   reference.map { String(format: " (BM2 %.10e)", $0) } ?? "",
+                   certificate.minEigenvalue ?? .nan, gap ?? .nan, rigorous ?? .nan)
+        }
     }
 
     /// The rank-1 certificate of a one-layer problem from BM2's `u_0` (`RankOneCertificate`): nil
@@ -78,9 +87,6 @@ public func checkRankOne(_ problem: LeastSquaresProblem, from x: [Double]) throw
     let bm2 = BurerMonteiroRank2()
     guard let verdict = try bm2.rankOneVerdict(RankTwoLagrangian(problem), from: x, scales: problem.layerScales(), budget: nil, seed: bm2.seed)
     else { return nil }
-    if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
-        print(String(format: "rank-1 check: %@, f %.10e, λ_min(S) %.3e, gap %.2e, rigorous %.2e", verdict.certified ? "certified" : "not certified",
-                     verdict.point.objective, verdict.certificate.minEigenvalue ?? .nan, verdict.gap ?? .nan, verdict.rigorous ?? .nan))
-    }
+    if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil { print(verdict.traceLine("rank-1 check")) }
     return RankOneCheck(certified: verdict.certified, objective: verdict.point.objective, gap: verdict.gap, rigorousGap: verdict.rigorous)
 }
