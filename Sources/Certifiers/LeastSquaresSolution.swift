@@ -33,6 +33,9 @@ public struct LeastSquaresSolution: Sendable {
     /// Whether a second solver was tried after the first failed (the structured interior point
     /// falls back on CSDP); `solverCode` is then the answer's solver's.
     public var fallback = false
+    /// An interior-point solve's `|pobj − dobj| / (1 + |pobj| + |dobj|)` at its answer (its
+    /// stopping rule measures the complementarity gap, as CSDP's default does); `nil` otherwise.
+    public var objectiveGap: Double? = nil
     /// A local method's optimality checks (BM2); `nil` for interior-point solves.
     public var stationarity: Stationarity? = nil
 

@@ -29,16 +29,32 @@ public struct InteriorPointSolution: Sendable {
     public var dualObjective: Double
     /// Iterations taken.
     public var iterations: Int
-    /// `|pobj − dobj| / (1 + |pobj| + |dobj|)`, `‖b − 𝒜X‖/(1 + ‖b‖)` and the dual analogue at the end.
+    /// The relative gap the stopping rule used (`InteriorPointOptions.gap`), `‖b − 𝒜X‖/(1 + ‖b‖)`
+    /// and the dual analogue at the end.
     public var relativeGap: Double
     public var primalInfeasibility: Double
     public var dualInfeasibility: Double
+    /// `|pobj − dobj| / (1 + |pobj| + |dobj|)` at the end, whichever gap the stopping rule used.
+    public var objectiveGap: Double
 }
 
 /// Settings of the interior-point method.
 public struct InteriorPointOptions: Sendable {
     /// Stop when relative gap and relative infeasibilities are all below this.
     public var tolerance = 1e-8
+    /// Which relative gap the stopping rule measures.
+    public var gap = GapMeasure.objective
+    /// The relative duality gaps a stopping rule can measure (both over `1 + |pobj| + |dobj|`).
+    public enum GapMeasure: Sendable {
+        /// `|pobj − dobj|`: CSDP with `usexzgap = 0`.
+        case objective
+        /// The complementarity `⟨X, Z⟩ + sᵀw`: CSDP's default (`usexzgap = 1`). It differs from the
+        /// objective gap by `yᵀ(b − 𝒜X) + ⟨R_d, X⟩`, so where the dual vector is large (a ball of
+        /// small radius ρ has a multiplier ~1/ρ) a primal residual at the tolerance can keep the
+        /// objective gap far above it while X, with (y, Z), solves exactly a program whose
+        /// right-hand side differs by that residual.
+        case complementarity
+    }
     /// Iteration limit.
     public var maxIterations = 100
     /// Fraction of the step to the boundary taken.
@@ -274,7 +290,7 @@ struct InteriorPointEngine {
         let order = Double(n + slackCount)
         var iteration = 0
         var stalls = 0
-        var last = (gap: Double.infinity, pinf: Double.infinity, dinf: Double.infinity, pobj: 0.0, dobj: 0.0)
+        var last = (gap: Double.infinity, pinf: Double.infinity, dinf: Double.infinity, pobj: 0.0, dobj: 0.0, objectiveGap: Double.infinity)
         // The iterate with the smallest max(gap, pinf, dinf): near the end rounding can make the
         // primal residual creep up again while μ keeps falling, and the best iterate is the answer.
         var best: InteriorPointSolution?
@@ -289,7 +305,7 @@ struct InteriorPointEngine {
             InteriorPointSolution(
                 status: status, x: x, slacks: s, y: zip(y, scale).map { $0 * $1 }, primalObjective: last.pobj, dualObjective: last.dobj,
                 iterations: iteration, relativeGap: last.gap, primalInfeasibility: last.pinf,
-                dualInfeasibility: last.dinf)
+                dualInfeasibility: last.dinf, objectiveGap: last.objectiveGap)
         }
         func merit(_ a: InteriorPointSolution) -> Double { max(a.relativeGap, a.primalInfeasibility, a.dualInfeasibility) }
         func finish(_ status: InteriorPointSolution.Status) -> InteriorPointSolution {
@@ -313,12 +329,14 @@ struct InteriorPointEngine {
             let mu = complementarity / order
             let pinf = norm(rp) / (1 + bNorm)
             let dinf = (dot(rd.elements, rd.elements) + dot(rdSlack, rdSlack)).squareRoot() / (1 + cNorm)
-            let gap = abs(pobj - dobj) / (1 + abs(pobj) + abs(dobj))
-            last = (gap, pinf, dinf, pobj, dobj)
+            let objectiveGap = abs(pobj - dobj) / (1 + abs(pobj) + abs(dobj))
+            let gap = options.gap == .objective ? objectiveGap : complementarity / (1 + abs(pobj) + abs(dobj))
+            last = (gap, pinf, dinf, pobj, dobj, objectiveGap)
             if options.verbose {
                 let line = String(
-                    format: "ipm %3d  pobj % .8e  dobj % .8e  gap %.1e  pinf %.1e  dinf %.1e  mu %.1e  steps %.2f %.2f  s: ",
-                    iteration, pobj, dobj, gap, pinf, dinf, mu, lastSteps.0, lastSteps.1) + clock.summary + "\n"
+                    format: "ipm %3d  pobj % .8e  dobj % .8e  gap %.1e (objective %.1e)  pinf %.1e  dinf %.1e  mu %.1e  |y| %.1e  steps %.2f %.2f  s: ",
+                    iteration, pobj, dobj, gap, objectiveGap, pinf, dinf, mu, zip(y, scale).reduce(0) { max($0, abs($1.0 * $1.1)) },
+                    lastSteps.0, lastSteps.1) + clock.summary + "\n"
                 FileHandle.standardError.write(Data(line.utf8))
                 clock = PhaseClock()
             }

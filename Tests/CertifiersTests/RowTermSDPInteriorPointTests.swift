@@ -113,6 +113,36 @@ final class RowTermSDPInteriorPointTests: XCTestCase {
         XCTAssertEqual(-csdp.primalObjective, s.primalObjective, accuracy: 1e-6)
     }
 
+    /// CSDP's default stopping rule (the complementarity gap, `.leastSquares`) against the objective
+    /// gap on random two-layer problem (B) instances from a small radius up: the same objective to
+    /// 1e-6 relative and the same rank-1 verdict, with the objective gap reported beside it and
+    /// within CSDP's partial-success bound.
+    func testComplementarityGapRule() throws {
+        var rng = SplitMix64(seed: 5)
+        func random(_ n: Int) -> [Double] { (0..<n).map { _ in 2 * rng.unitInterval() - 1 } }
+        let sizes = [6, 8, 7]
+        let weights = try (1..<sizes.count).map { k in
+            try Matrix(rows: sizes[k], columns: sizes[k - 1], elements: random(sizes[k] * sizes[k - 1]))
+        }
+        let biases = (1..<sizes.count).map { random(sizes[$0]).map { 0.3 * $0 } }
+        let center = random(sizes[0]), previous = random(sizes[0])
+        let target = try LeastSquaresProblem.forward(previous, weights: weights, biases: biases).last!
+        let gap = distance(try LeastSquaresProblem.forward(center, weights: weights, biases: biases).last!, target)
+        for fraction in [0.002, 0.05, 0.5] {
+            let p = try LeastSquaresProblem(
+                weights: weights, biases: biases, center: center, target: target, radius: fraction * gap)
+            let objectiveRule = try solveLeastSquaresRelaxationIPM(p, options: InteriorPointOptions())
+            let csdpRule = try solveLeastSquaresRelaxationIPM(p)
+            let context = "ρ = \(fraction)·gap: objective rule \(objectiveRule.objective) (code \(objectiveRule.solverCode ?? -1)), complementarity rule \(csdpRule.objective) (code \(csdpRule.solverCode ?? -1))"
+            XCTAssertEqual(csdpRule.status, .optimal, context)
+            XCTAssertEqual(objectiveRule.status, .optimal, context)
+            XCTAssertEqual(csdpRule.objective, objectiveRule.objective, accuracy: 1e-6 * max(1, abs(objectiveRule.objective)), context)
+            XCTAssertEqual(csdpRule.isRankOne, objectiveRule.isRankOne, context)
+            let reported = try XCTUnwrap(csdpRule.objectiveGap, context)
+            XCTAssertLessThanOrEqual(reported, 1e-5, context)
+        }
+    }
+
     /// A target in the negative orthant out of reach of `z = ReLU(·) ≥ 0`: both solvers report
     /// infeasibility.
     func testInfeasibleRelaxation() throws {

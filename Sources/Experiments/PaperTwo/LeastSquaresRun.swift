@@ -39,7 +39,7 @@ func solveLeastSquares(
     switch solver {
     case .csdp: return try solveLeastSquaresRelaxation(problem)
     case .ipm:
-        var options = InteriorPointOptions()
+        var options = InteriorPointOptions.leastSquares
         options.verbose = ProcessInfo.processInfo.environment["SDPCERT_IPM_VERBOSE"] == "1"
         let first = try solveLeastSquaresRelaxationIPM(problem, options: options)
         guard first.status == .inaccurate else { return first }
@@ -91,6 +91,7 @@ func runLeastSquaresJobs(
         details["residual"] = residual
         details["radius"] = problem.radius
         if let code = solution.solverCode { details["solver_code"] = Double(code) }
+        if let gap = solution.objectiveGap { details["objective_gap"] = gap }
         if solution.fallback { details["csdp_fallback"] = 1 }
         // One layer, an interior-point answer: the rank-1 certificate checks its verdict independently
         // (BM2 tries it itself).
