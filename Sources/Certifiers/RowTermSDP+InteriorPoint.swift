@@ -51,8 +51,8 @@ public struct InteriorPointOptions: Sendable {
         /// The complementarity `⟨X, Z⟩ + sᵀw`: CSDP's default (`usexzgap = 1`). It differs from the
         /// objective gap by `yᵀ(b − 𝒜X) + ⟨R_d, X⟩`, so where the dual vector is large (a ball of
         /// small radius ρ has a multiplier ~1/ρ) a primal residual at the tolerance can keep the
-        /// objective gap far above it while X, with (y, Z), solves exactly a program whose
-        /// right-hand side differs by that residual.
+        /// objective gap far above it while X with (y, Z) is a complementary (to the tolerance)
+        /// primal–dual pair of a program whose right-hand side and cost differ by the residuals.
         case complementarity
     }
     /// Iteration limit.
