@@ -108,7 +108,7 @@ struct Rank1Command: ParsableCommand {
             var agreement = (confirmed: 0, rankOne: 0, refused: 0, others: 0)
             // Interior-point answers whose objective gap exceeds 1e-5 (their stopping rule measures
             // the complementarity gap): count, largest gap, largest ρ and the range of λ₁/λ₂ among them.
-            var loose = (count: 0, gap: 0.0, rho: 0.0, ratios: (low: Double.infinity, high: 0.0))
+            var imprecise = (count: 0, gap: 0.0, rho: 0.0, ratios: (low: Double.infinity, high: 0.0))
             for rho in radii {
                 let rows = try store.rows(line.key(rho)).filter { (1...line.instances).contains($0.key) }.map(\.value)
                 guard !rows.isEmpty else { cells.append("–"); continue }
@@ -116,8 +116,8 @@ struct Rank1Command: ParsableCommand {
                     let numbers = detailNumbers(row)
                     if let gap = numbers["objective_gap"], gap > 1e-5 {
                         let ratio = numbers["rank_ratio"] ?? .nan
-                        loose = (loose.count + 1, max(loose.gap, gap), max(loose.rho, rho),
-                                 (min(loose.ratios.low, ratio), max(loose.ratios.high, ratio)))
+                        imprecise = (imprecise.count + 1, max(imprecise.gap, gap), max(imprecise.rho, rho),
+                                 (min(imprecise.ratios.low, ratio), max(imprecise.ratios.high, ratio)))
                     }
                     guard let check = numbers["rank1_certificate"] else { continue }
                     if row.certified {
@@ -146,10 +146,10 @@ struct Rank1Command: ParsableCommand {
             }
             let meanSeconds = allSeconds.isEmpty ? "–" : String(format: "%.2f", allSeconds.reduce(0, +) / Double(allSeconds.count))
             md.append("| \(line.series.label) | \(line.instances) | " + cells.joined(separator: " | ") + " | \(meanSeconds) |")
-            if loose.count > 0 {
+            if imprecise.count > 0 {
                 checks.append(String(
                     format: "%@: %d solves end with the objective gap |pobj − dobj| above 1e-5 (at most %.1e, at ρ ≤ %g; λ₁/λ₂ %.3g–%.3g among them): their L_lb² is that uncertain",
-                    line.series.label, loose.count, loose.gap, loose.rho, loose.ratios.low, loose.ratios.high))
+                    line.series.label, imprecise.count, imprecise.gap, imprecise.rho, imprecise.ratios.low, imprecise.ratios.high))
             }
             if agreement.rankOne + agreement.others > 0 {
                 checks.append("\(line.series.label): the rank-1 certificate (rigorous, closed form) certifies \(agreement.confirmed) of the \(agreement.rankOne) rank-1 answers and refuses \(agreement.refused) of the \(agreement.others) others")
