@@ -18,7 +18,8 @@ rank test (lambda1/lambda2) as an interior-point solver's answer would.
 Usage: scripts/one_layer_dual_reference.py NETWORK INSTANCE RHO   (NETWORK: dense-1, dense-3, cnn;
 x̂ = verification image INSTANCE, ẑ = f_1(verification image INSTANCE - 1), as `experiments rank1`;
 -q: no per-iteration lines; `--patch LO K`, CNN only: the first convolution's 16 channels at
-output positions LO..LO+K-1 with the pixels they see.) Needs numpy, scipy, h5py (pip). Prints one JSON line: the dual value
+output positions LO..LO+K-1 with the pixels they see; `--attack FROM TO`: problem (A) through (B)
+of Figures 5b-c instead, x̂ = verification image INSTANCE (0 allowed), one-hidden-layer networks.) Needs numpy, scipy, h5py (pip). Prints one JSON line: the dual value
 (a lower bound on the relaxation's optimum, up to rounding), the primal objective
 tr(X) - 2 x̂^T x + ||x̂||^2 of G(t), the squared ball's violation, lambda1/lambda2 of G(t), the final t.
 """
@@ -31,18 +32,40 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 warnings.filterwarnings('ignore', category=sl.LinAlgWarning)
 
 
-def instance(net, i):
+def first_layer(net):
+    """The network's first layer (W, b) and its input map (an MNIST image to the network's input)."""
     with h5py.File(ROOT / 'networks' / 'paper2' / f'{net}.h5', 'r') as f:
         W = np.array(f['layers/0/weight'], dtype=np.float64)
         b = np.array(f['layers/0/bias'], dtype=np.float64)
         side = int(f.attrs['input_shape'][0])
-    raw = gzip.open(ROOT / 'Data' / 'mnist' / 'train-images-idx3-ubyte.gz').read()
-    images = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, 28, 28).astype(np.float64) / 255
     pool = 28 // side
-    prep = lambda im: im.reshape(side, pool, side, pool).max(axis=(1, 3)).ravel()
-    xh = prep(images[59000 + i])
-    zh = np.maximum(0, W @ prep(images[59000 + i - 1]) + b)
-    return W, b, xh, zh
+    return W, b, lambda im: im.reshape(side, pool, side, pool).max(axis=(1, 3)).ravel()
+
+
+def verification_image(i):
+    """Verification image i (training image 59 000 + i), scaled to [0, 1]."""
+    raw = gzip.open(ROOT / 'Data' / 'mnist' / 'train-images-idx3-ubyte.gz').read()
+    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, 28, 28)[59000 + i].astype(np.float64) / 255
+
+
+def instance(net, i):
+    """Figure 5a's instance i: x̂ = verification image i, ẑ = f_1(verification image i - 1)."""
+    W, b, prep = first_layer(net)
+    return W, b, prep(verification_image(i)), np.maximum(0, W @ prep(verification_image(i - 1)) + b)
+
+
+def attack_instance(net, i, label, target, rho):
+    """Problem (A) through (B) at radius rho (Figures 5b-c; `LeastSquaresProblem.attack`): the ball
+    of radius rho tangent to <w, z> + c = 0, w = W_L^T (e_label - e_target), from the target's side."""
+    W, b, prep = first_layer(net)
+    with h5py.File(ROOT / 'networks' / 'paper2' / f'{net}.h5', 'r') as f:
+        last = str(len(f['layers']) - 1)
+        WL = np.array(f[f'layers/{last}/weight'], dtype=np.float64)
+        bL = np.array(f[f'layers/{last}/bias'], dtype=np.float64)
+    w = WL[label] - WL[target]
+    c = bL[label] - bL[target]
+    norm2 = w @ w
+    return W, b, prep(verification_image(i)), -w * (c / norm2 + rho / np.sqrt(norm2))
 
 
 def solve(W, b, xh, zh, rho, verbose=True):
@@ -176,7 +199,11 @@ def solve(W, b, xh, zh, rho, verbose=True):
 
 if __name__ == '__main__':
     net, i, rho = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    W, b, xh, zh = instance(net, i)
+    if '--attack' in sys.argv:
+        at = sys.argv.index('--attack')
+        W, b, xh, zh = attack_instance(net, i, int(sys.argv[at + 1]), int(sys.argv[at + 2]), rho)
+    else:
+        W, b, xh, zh = instance(net, i)
     patch = None
     if '--patch' in sys.argv:
         # CNN only: all 16 channels at output positions lo..lo+k-1 (both axes) of the first
