@@ -118,7 +118,7 @@ def solve(W, b, xh, zh, rho, verbose=True):
             sp.hstack([sp.csr_matrix((1, n0)), sp.csr_matrix(2 * (z - zh)[None, :])]),
         ]).tocsr()
         JN = np.asarray(J @ N)
-        H = -0.5 * np.asarray((J @ JN.T).T) if False else -0.5 * (JN @ J.T.toarray()) if nu_count < 400 else -0.5 * np.asarray((J @ JN.T))
+        H = -0.5 * np.asarray(J @ JN.T)   # J N J^T (J sparse)
         P = np.asarray(U.T @ np.asarray(U.T @ N).T)   # u_i^T N u_j
         Hl = np.zeros((nu_count, nu_count))
         Hl[2 * n:3 * n, 2 * n:3 * n] = -2 * (P * Q + R * R.T)
