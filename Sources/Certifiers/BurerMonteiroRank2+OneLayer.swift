@@ -104,7 +104,13 @@ extension BurerMonteiroRank2 {
         }
         func iterate() throws -> LeastSquaresSolution.Status? {
             outer += 1
-            let report = try innerSolve(&v, tolerance: penalty.innerTolerance, deadline: budget.innerDeadline) { x in
+            let model = preconditionerThreshold.isFinite
+                ? try reduction.preconditioner(
+                    v, try reduction.evaluate(v), mu: mu, sigma: penalty.sigma, radius: rho, threshold: preconditionerThreshold)
+                : nil
+            let report = try innerSolve(
+                &v, tolerance: penalty.innerTolerance, deadline: budget.innerDeadline, preconditioner: model.map { $0.solve }
+            ) { x in
                 let e = try reduction.evaluate(x)
                 let h = e.residual - rho, m = max(0, mu + penalty.sigma * h)
                 let value = e.objective + (m * m - mu * mu) / (2 * penalty.sigma)

@@ -155,13 +155,14 @@ extension BurerMonteiroRank2 {
     /// - Complexity: at most `maxInnerIterations` L-BFGS iterations.
     func innerSolve(
         _ x: inout [Double], tolerance: Double, deadline: Date?,
+        preconditioner: (([Double]) throws -> [Double])? = nil,
         _ f: ([Double]) throws -> (value: Double, gradient: [Double])
     ) throws -> LBFGS.Report? {
         struct Expired: Error {}
         var inner = LBFGS(memory: memory, maxIterations: maxInnerIterations, gradientTolerance: tolerance)
         inner.approximateWolfe = 1e-12
         do {
-            return try inner.minimize(&x) { v in
+            return try inner.minimize(&x, preconditioner: preconditioner) { v in
                 if let deadline, Date() >= deadline { throw Expired() }
                 return try f(v)
             }

@@ -69,6 +69,10 @@ public struct BurerMonteiroRank2: Sendable {
     /// One layer: minimise `(u_1, w_1)` out (`OneLayerReduction`, `solveOneLayer`) instead of
     /// running the augmented Lagrangian on all 3 n_1 + 1 constraints.
     public var reducesOneLayer = true
+    /// One layer: L-BFGS starts from the Gauss–Newton model of the inner problem's Hessian
+    /// (`OneLayerReduction.Preconditioner`) instead of a multiple of the identity at inner solves
+    /// where the ball's multiplier over ψ is at least this (∞: never).
+    public var preconditionerThreshold = 1.0
     /// Two or more layers: minimise the last layer out and keep each hidden neuron's cap as one set
     /// constraint (`LayerwiseReduction`, `solveLayerwise`) instead of running the augmented
     /// Lagrangian on its three scalar constraints.

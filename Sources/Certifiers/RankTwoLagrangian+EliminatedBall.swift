@@ -56,4 +56,37 @@ extension RankTwoLagrangian {
         }
         return EliminatedBall(projections: projections, residual: residual, back: back, w: w)
     }
+
+    /// The Gauss–Newton weights of ψ² per last-layer neuron and factor row, from the same products
+    /// `before` as `eliminatedBall`: row 0 `‖∂q_m/∂a_m‖²`, row j ≥ 1 `‖∂q_m/∂c_m‖²` times the
+    /// column's share `(W w_j)_m² / c_m²` of `c_m` (q_m the projection of `(ẑ_m, 0)`), so that
+    /// `Σ_j W_{ℓ−1}ᵀ diag(row_j) W_{ℓ−1}` is the block diagonal of `JᵀJ` with `ψ² = ‖q − (ẑ, 0)‖²`.
+    /// The derivatives are central differences of the projection (exact away from the caps'
+    /// kinks, an average across them).
+    ///
+    /// - Complexity: 4 projections per neuron, O(r n_ℓ).
+    func eliminatedBallCurvature(_ before: Matrix<Double>) -> [[Double]] {
+        let last = problem.layerCount, n = sizes[last], r = before.rows
+        var weights = [[Double]](repeating: [Double](repeating: 0, count: n), count: r)
+        for m in 0..<n {
+            let a = before[0, m] + problem.biases[last - 1][m]
+            var c2 = 0.0
+            for j in 1..<r { c2 += before[j, m] * before[j, m] }
+            let c = r == 2 ? before[1, m] : c2.squareRoot()
+            let step = 1e-6 * max(1e-3, abs(a), abs(c))
+            func project(_ a: Double, _ c: Double) -> (u: Double, w: Double) {
+                let q = ReLUCapProjection(target: problem.target[m], a: a, c: c)
+                return (q.u, q.w)
+            }
+            let (ap, am) = (project(a + step, c), project(a - step, c))
+            let (cp, cm) = (project(a, c + step), project(a, c - step))
+            let du = (ap.u - am.u) / (2 * step), dw = (ap.w - am.w) / (2 * step)
+            let eu = (cp.u - cm.u) / (2 * step), ew = (cp.w - cm.w) / (2 * step)
+            weights[0][m] = du * du + dw * dw
+            for j in 1..<r {
+                weights[j][m] = (eu * eu + ew * ew) * (r == 2 ? 1 : (c2 > 0 ? before[j, m] * before[j, m] / c2 : 0))
+            }
+        }
+        return weights
+    }
 }

@@ -5,6 +5,10 @@
 /// x_{t+1} = x_t − α_t H_t ∇f(x_t),   H_t from the last `memory` pairs (s, y) by the two-loop recursion
 /// ```
 /// Pairs with `sᵀy ≤ 0` are skipped, so the search direction stays a descent direction.
+///
+/// With a preconditioner `P` (an approximation of the Hessian, `minimize(_:preconditioner:_:)`)
+/// the recursion starts from `H_0 = γ P⁻¹`, `γ = sᵀy / yᵀP⁻¹y` of the newest pair (Nocedal &
+/// Wright, (7.20) with `P`), and the first step is `−P⁻¹∇f`; without one `H_0 = (sᵀy / yᵀy) I`.
 public struct LBFGS: Sendable {
     /// Number of (s, y) pairs kept.
     public var memory: Int
@@ -34,12 +38,19 @@ public struct LBFGS: Sendable {
         public var gradientNorm: Double
     }
 
-    /// Minimises `f` from `x` (updated in place). `f` returns the value and the gradient.
+    /// Minimises `f` from `x` (updated in place). `f` returns the value and the gradient;
+    /// `preconditioner`, when given, returns `P⁻¹v` for a symmetric positive definite `P` that
+    /// approximates the Hessian (kept fixed for the whole run).
     ///
     /// - Complexity: per iteration one gradient evaluation plus line-search evaluations
-    ///   (usually none extra) and O(memory · n) work.
-    public func minimize(_ x: inout [Double], _ f: ([Double]) throws -> (value: Double, gradient: [Double])) throws -> Report {
+    ///   (usually none extra), O(memory · n) work and, with a preconditioner, two applications of it.
+    public func minimize(
+        _ x: inout [Double], preconditioner: (([Double]) throws -> [Double])? = nil,
+        _ f: ([Double]) throws -> (value: Double, gradient: [Double])
+    ) throws -> Report {
         let n = x.count
+        // P⁻¹y of the newest pair (for γ), when preconditioned.
+        var preconditionedY: [Double] = []
         var (value, gradient) = try f(x)
         var evaluations = 1
         var ss: [[Double]] = [], ys: [[Double]] = [], rhos: [Double] = []
@@ -55,7 +66,13 @@ public struct LBFGS: Sendable {
                 alphas[t] = a
                 for i in 0..<n { q[i] -= a * ys[t][i] }
             }
-            if let s = ss.last, let y = ys.last {
+            if let precondition = preconditioner {
+                q = try precondition(q)
+                if let s = ss.last, let y = ys.last, preconditionedY.count == n {
+                    let gamma = dot(s, y) / dot(y, preconditionedY)
+                    if gamma.isFinite, gamma > 0 { for i in 0..<n { q[i] *= gamma } }
+                }
+            } else if let s = ss.last, let y = ys.last {
                 let gamma = dot(s, y) / dot(y, y)
                 for i in 0..<n { q[i] *= gamma }
             } else {
@@ -110,6 +127,7 @@ public struct LBFGS: Sendable {
             let sy = dot(s, y)
             if sy > 1e-12 * dot(y, y).squareRoot() * dot(s, s).squareRoot() {
                 ss.append(s); ys.append(y); rhos.append(1 / sy)
+                if let precondition = preconditioner { preconditionedY = try precondition(y) }
                 if ss.count > memory {
                     ss.removeFirst(); ys.removeFirst(); rhos.removeFirst()
                 }

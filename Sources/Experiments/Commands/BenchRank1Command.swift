@@ -40,6 +40,8 @@ struct BenchRank1Command: ParsableCommand {
     @Option(help: ArgumentHelp(
         "BM2: exact (dense) second-order check up to this lifted dimension instead of the Lanczos estimate.", valueName: "n"))
     var bm2DenseDimension: Int?
+    @Flag(help: "BM2 over one layer: plain L-BFGS inner solves, without the Gauss–Newton preconditioner (for comparison).")
+    var bm2PlainLbfgs = false
     @OptionGroup var data: DataOptions
 
     func validate() throws {
@@ -79,7 +81,7 @@ struct BenchRank1Command: ParsableCommand {
                     network: subject.network, layers: k, center: center, previous: previous, radius: radius)
                 for solver in chosen {
                     let cpuStart = clock()
-                    let s = try solveLeastSquares(problem, solver: solver, bm2Rank: bm2Rank, bm2MaxRank: bm2MaxRank, bm2DenseDimension: bm2DenseDimension)
+                    let s = try solveLeastSquares(problem, solver: solver, bm2Rank: bm2Rank, bm2MaxRank: bm2MaxRank, bm2DenseDimension: bm2DenseDimension, bm2Preconditioned: !bm2PlainLbfgs)
                     let cpu = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC)
                     // BM2: the duality gap its certificate bounds (estimate; rigorous λ_min where computed).
                     let gaps = s.stationarity.map { st in

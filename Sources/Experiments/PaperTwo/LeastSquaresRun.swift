@@ -29,12 +29,13 @@ let bm2TimeLimit = ProcessInfo.processInfo.environment["SDPCERT_BM2_TIME_LIMIT"]
 let bm2MaxFactorRank = 5
 
 /// Solves one instance with the chosen solver (BM2 from `bm2Rank` columns, default 2, up to
-/// `bm2MaxRank`, default `bm2MaxFactorRank`).
+/// `bm2MaxRank`, default `bm2MaxFactorRank`; over one layer with the Gauss–Newton preconditioner
+/// unless `bm2Preconditioned` is false).
 ///
 /// - Complexity: one interior-point solve (CSDP or the structured one), or one BM2 augmented-Lagrangian run.
 func solveLeastSquares(
     _ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2Rank: Int? = nil, bm2MaxRank: Int? = nil,
-    bm2DenseDimension: Int? = nil
+    bm2DenseDimension: Int? = nil, bm2Preconditioned: Bool = true
 ) throws -> LeastSquaresSolution {
     switch solver {
     case .csdp: return try solveLeastSquaresRelaxation(problem)
@@ -56,6 +57,7 @@ func solveLeastSquares(
         if let bm2Rank { bm2.factorRank = bm2Rank }
         bm2.maxFactorRank = max(bm2MaxRank ?? bm2MaxFactorRank, bm2.factorRank)
         if let bm2DenseDimension { bm2.denseSecondOrderDimension = bm2DenseDimension }
+        if !bm2Preconditioned { bm2.preconditionerThreshold = .infinity }
         return try bm2.solve(problem)
     }
 }
