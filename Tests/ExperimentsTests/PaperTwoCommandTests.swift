@@ -105,5 +105,18 @@ final class PaperTwoCommandTests: XCTestCase {
         let bad = try ExperimentsBinary.run(["bench-rank1", "--config", config, "--network", "tiny7", "--solvers", "mosek"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("unknown solver 'mosek'"), bad.stderr)
+        // --first picks the instances; BM2 with and without its one-layer preconditioner.
+        for plain in [false, true] {
+            let one = try ExperimentsBinary.run([
+                "bench-rank1", "--config", config, "--network", "tiny7", "--layers", "1", "--first", "3", "--instances", "1",
+                "--solvers", "bm2",
+            ] + (plain ? ["--bm2-plain-lbfgs"] : []))
+            XCTAssertEqual(one.status, 0, one.stderr)
+            let rows = one.stdout.split(separator: "\n").map { $0.split(separator: " ") }.filter { $0.count > 2 && $0[2] == "bm2" }
+            XCTAssertEqual(rows.map { String($0[1]) }, ["3"], one.stdout)
+        }
+        let zero = try ExperimentsBinary.run(["bench-rank1", "--config", config, "--network", "tiny7", "--first", "0"])
+        XCTAssertNotEqual(zero.status, 0)
+        XCTAssertTrue(zero.stderr.contains("--first must be positive"), zero.stderr)
     }
 }

@@ -21,6 +21,7 @@ struct BenchRank1Command: ParsableCommand {
               experiments bench-rank1
               experiments bench-rank1 --layers 3 --instances 5 --radius 0.3
               experiments bench-rank1 --network CNN --layers 1 --solvers bm2 --instances 1
+              experiments bench-rank1 --network CNN --layers 1 --solvers bm2 --first 8 --instances 1 --radius 0.0316
             """)
 
     @Option(help: ArgumentHelp("Network name in the configuration.", valueName: "name"))
@@ -29,7 +30,8 @@ struct BenchRank1Command: ParsableCommand {
     var layers: [Int] = [1, 2, 3]
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Solvers: csdp, ipm, bm2.", valueName: "solver"))
     var solvers: [String] = ["csdp", "ipm"]
-    @Option(help: ArgumentHelp("Instances i = 1 … n.", valueName: "n")) var instances = 3
+    @Option(help: ArgumentHelp("Number of instances n.", valueName: "n")) var instances = 3
+    @Option(help: ArgumentHelp("The first instance i (instances i … i + n − 1).", valueName: "i")) var first = 1
     @Option(help: ArgumentHelp("The radius ρ.", valueName: "rho")) var radius = 1.0
     @Option(help: ArgumentHelp(
         "BM2: factor columns to start with (2 is BM2; more reach SDP solutions of higher rank at once).", valueName: "r"))
@@ -46,6 +48,7 @@ struct BenchRank1Command: ParsableCommand {
 
     func validate() throws {
         if instances <= 0 { throw ValidationError("--instances must be positive, got \(instances)") }
+        if first <= 0 { throw ValidationError("--first must be positive, got \(first)") }
         if !(radius > 0) { throw ValidationError("--radius must be positive, got \(radius)") }
         if let bm2Rank, bm2Rank < 2 { throw ValidationError("--bm2-rank must be at least 2, got \(bm2Rank)") }
         if let bm2MaxRank, bm2MaxRank < (bm2Rank ?? 2) {
@@ -69,12 +72,12 @@ struct BenchRank1Command: ParsableCommand {
         let images = try MNISTVariant(inputShape: subject.network.inputShape, networkName: network)
             .images(mnist, split: .verification)
         let chosen = solvers.compactMap(LeastSquaresSolver.init(rawValue:))
-        print("bench-rank1: \(network) (\(subject.network.architecture)), ρ = \(radius), instances 1…\(instances), one BLAS thread")
+        print("bench-rank1: \(network) (\(subject.network.architecture)), ρ = \(radius), instances \(first)…\(first + instances - 1), one BLAS thread")
         print("k  instance  solver  seconds  cpu s    objective L²       λ₁/λ₂      status")
         var totals: [String: (seconds: Double, cpu: Double, count: Int)] = [:]
         var objectives: [String: [Double]] = [:]
         for k in layers {
-            for i in 1...instances {
+            for i in first..<first + instances {
                 let center = try images.inputs([i], as: Double.self).elements
                 let previous = try images.inputs([i - 1], as: Double.self).elements
                 let problem = try LeastSquaresProblem.instance(
