@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 extension BurerMonteiroRank2 {
@@ -51,7 +52,15 @@ extension BurerMonteiroRank2 {
         let check = {
             try lag.slackMinimumEigenvalueBound(y, constant: certificate.y0, certifying: [-0.01 * room / trace, -0.9 * room / trace])
         }
-        guard let lowest = try budget.map({ try $0.rigorous(check) }) ?? check() else { return (gap, nil, false) }
+        let held = try budget.map({ try $0.rigorous(check) }) ?? check()
+        if ProcessInfo.processInfo.environment["BM2_TRACE_EXACT"] != nil {
+            // Diagnostics: what the check needed against the slack's actual smallest eigenvalue.
+            let exact = try lag.denseSlack(y, constant: certificate.y0).symmetricEigen(.smallest, vectors: false).values.first
+            print(String(format: "rigorous check: room %.3e, trace bound %.3e, targets %.3e / %.3e, forming error %.3e, λ_min(fl(S)) %.3e, estimate %.3e: %@",
+                         room, trace, -0.01 * room / trace, -0.9 * room / trace, lag.slackFormingErrorBound(y, constant: certificate.y0),
+                         exact ?? .nan, certificate.minEigenvalue ?? .nan, held == nil ? "refused" : "held"))
+        }
+        guard let lowest = held else { return (gap, nil, false) }
         let rigorous = Self.certifiedGap(lag.problem, objective: objective, certificate: SlackEstimate(y0: certificate.y0, minEigenvalue: lowest, vector: []), scales: scales)
         return (gap, rigorous, (rigorous ?? .infinity) <= gapTolerance)
     }
