@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import XCTest
 @testable import Certifiers
 
@@ -68,5 +69,28 @@ final class SolveBudgetTests: XCTestCase {
         XCTAssertTrue(open.allows(estimates: Int.max / 2))
         let passed = SolveBudget(deadline: Date().addingTimeInterval(-1))
         XCTAssertFalse(passed.allows(estimates: 0))
+    }
+
+    /// A dense second-order check is budgeted before it first runs: its a-priori time is the
+    /// estimates' (4/3 of the rigorous check's), so a certificate of many estimates is refused
+    /// where Lanczos's (measured only after the fact) would not be.
+    func testDenseSecondOrderCheckIsBudgetedBeforeItRuns() throws {
+        var rng = SplitMix64(seed: 31)
+        // Lifted dimension 401: the a-priori estimate times a Cholesky factorisation of order 400.
+        let (weights, biases) = try BurerMonteiroRank2Tests.randomLayers([200, 200], &rng)
+        let p = try LeastSquaresProblem(weights: weights, biases: biases, center: [Double](repeating: 0.1, count: 200),
+                                        target: [Double](repeating: 0.2, count: 200), radius: 0.5)
+        let lag = RankTwoLagrangian(p)
+        let deadline = Date().addingTimeInterval(60)
+        var solver = BurerMonteiroRank2()
+        let lanczos = try solver.solveBudget(lag, deadline: deadline)
+        XCTAssertEqual(lanczos.estimateSeconds, 0)
+        solver.denseSecondOrderDimension = 1000
+        let dense = try solver.solveBudget(lag, deadline: deadline)
+        XCTAssertEqual(dense.estimateSeconds, 4.0 / 3.0 * dense.rigorousSeconds, accuracy: 1e-12)
+        XCTAssertGreaterThan(dense.estimateSeconds, 0)
+        let tooMany = Int((60 / dense.estimateSeconds).rounded(.up)) + 1
+        XCTAssertFalse(dense.allows(estimates: tooMany))
+        XCTAssertTrue(lanczos.allows(estimates: tooMany))
     }
 }
