@@ -51,6 +51,12 @@ final class SolveBudget {
         return result
     }
 
+    /// Records one λ_min estimate measured elsewhere (e.g. inside a multiplier repair, before the
+    /// certificate as a whole is timed by `estimates`).
+    func observe(estimateSeconds seconds: Double) {
+        estimateSeconds = max(estimateSeconds, seconds)
+    }
+
     /// Runs one rigorous check, recording its time (the measurement replaces the a-priori estimate).
     func rigorous<T>(_ body: () throws -> T) rethrows -> T {
         let start = Date()
@@ -111,5 +117,31 @@ extension BurerMonteiroRank2 {
         return SolveBudget(
             deadline: deadline, rigorousEstimate: rigorous,
             estimateEstimate: dimension <= denseSecondOrderDimension ? 4.0 / 3.0 * rigorous : 0)
+    }
+}
+
+extension BurerMonteiroRank2 {
+    /// The dual certificate at a lifted point `flat` with multipliers `y`, its free multipliers
+    /// repaired (`RankTwoLagrangian.repairedCertificate`) for as long as `budget` allows: up to
+    /// `multiplierRepairIterations` steps, each only while one more estimate, a rigorous check and
+    /// the final certificate fit before the deadline (the estimates timed as they run, so slow
+    /// ones stop the repair early); no repair once `expired`.
+    ///
+    /// - Complexity: at most `multiplierRepairIterations + 1` λ_min estimates.
+    func budgetedCertificate(
+        _ lag: RankTwoLagrangian, y: [Double], at flat: [Double], free: [RankTwoLagrangian.FreeMultiplier],
+        tolerance: Double, seed: UInt64, budget: SolveBudget, expired: Bool
+    ) throws -> (y: [Double], certificate: SlackEstimate) {
+        let repairs = expired || !budget.allows(estimates: 2) ? 0 : multiplierRepairIterations
+        let result = try budget.estimates(runs: { $0.runs }) {
+            try lag.repairedCertificate(
+                y, at: flat, free: free, iterations: repairs, steps: lanczosSteps, tolerance: tolerance, seed: seed,
+                denseUpTo: denseSecondOrderDimension
+            ) { slowest in
+                budget.observe(estimateSeconds: slowest)
+                return budget.allows(estimates: 1)
+            }
+        }
+        return (result.y, result.certificate)
     }
 }

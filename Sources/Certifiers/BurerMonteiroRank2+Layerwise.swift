@@ -67,14 +67,9 @@ extension BurerMonteiroRank2 {
             let (flat, y) = try updated.reduction.lift(updated.v, updated.point, sigma: updated.sigma, ballMultiplier: updated.mu)
             // At a rank-1 point some neurons' multipliers are not unique: choose them to raise λ_min(S).
             let tolerance = secondOrderTolerance * max(1, updated.point.objective)
-            // Repair steps only while they and the final certificate fit in the time left.
-            let repairs = expired || !budget.allows(estimates: multiplierRepairIterations + 1) ? 0 : multiplierRepairIterations
-            (dualY, certificate, _) = try budget.estimates(runs: { $0.runs }) {
-                try lag.repairedCertificate(
-                    y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
-                    iterations: repairs, steps: lanczosSteps, tolerance: tolerance, seed: rng.next(),
-                    denseUpTo: denseSecondOrderDimension)
-            }
+            (dualY, certificate) = try budgetedCertificate(
+                lag, y: y, at: flat, free: lanczosSteps > 0 ? updated.reduction.freeMultipliers(updated.point, y: y) : [],
+                tolerance: tolerance, seed: rng.next(), budget: budget, expired: expired)
             if scales == nil { scales = problem.layerScales(normBounds: try problem.layerNormBounds()) }
             (gap, rigorous, certified) = try gapVerdict(
                 lag, y: dualY, certificate: certificate, objective: updated.point.objective,

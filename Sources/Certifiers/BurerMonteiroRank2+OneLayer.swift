@@ -77,13 +77,8 @@ extension BurerMonteiroRank2 {
             let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
             let tolerance = secondOrderTolerance * max(1, point.objective)
             let free = lanczosSteps > 0 ? lag.freeMultipliers(caps: [point.projections], y: y) : []
-            // Repair steps only while they and the final certificate fit in the time left.
-            let repairs = expired || !budget.allows(estimates: multiplierRepairIterations + 1) ? 0 : multiplierRepairIterations
-            (dualY, certificate, _) = try budget.estimates(runs: { $0.runs }) {
-                try lag.repairedCertificate(
-                    y, at: flat, free: free, iterations: repairs, steps: lanczosSteps, tolerance: tolerance,
-                    seed: rng.next(), denseUpTo: denseSecondOrderDimension)
-            }
+            (dualY, certificate) = try budgetedCertificate(
+                lag, y: y, at: flat, free: free, tolerance: tolerance, seed: rng.next(), budget: budget, expired: expired)
             (gap, rigorous, certified) = try gapVerdict(
                 lag, y: dualY, certificate: certificate, objective: point.objective,
                 feasible: max(0, point.residual - rho) <= feasibilityTolerance, scales: scales, budget: budget)

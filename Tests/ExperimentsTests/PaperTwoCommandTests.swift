@@ -110,7 +110,7 @@ final class PaperTwoCommandTests: XCTestCase {
             let one = try ExperimentsBinary.run([
                 "bench-rank1", "--config", config, "--network", "tiny7", "--layers", "1", "--first", "3", "--instances", "1",
                 "--solvers", "bm2",
-            ] + (plain ? ["--bm2-plain-lbfgs"] : []))
+            ] + (plain ? ["--bm2-plain-lbfgs", "--bm2-lanczos-steps", "20"] : []))
             XCTAssertEqual(one.status, 0, one.stderr)
             let rows = one.stdout.split(separator: "\n").map { $0.split(separator: " ") }.filter { $0.count > 2 && $0[2] == "bm2" }
             XCTAssertEqual(rows.map { String($0[1]) }, ["3"], one.stdout)
@@ -118,5 +118,8 @@ final class PaperTwoCommandTests: XCTestCase {
         let zero = try ExperimentsBinary.run(["bench-rank1", "--config", config, "--network", "tiny7", "--first", "0"])
         XCTAssertNotEqual(zero.status, 0)
         XCTAssertTrue(zero.stderr.contains("--first must be positive"), zero.stderr)
+        let noSteps = try ExperimentsBinary.run(["bench-rank1", "--config", config, "--network", "tiny7", "--bm2-lanczos-steps", "0"])
+        XCTAssertNotEqual(noSteps.status, 0)
+        XCTAssertTrue(noSteps.stderr.contains("--bm2-lanczos-steps must be positive, got 0"), noSteps.stderr)
     }
 }

@@ -42,9 +42,19 @@ struct BenchRank1Command: ParsableCommand {
     @Option(help: ArgumentHelp(
         "BM2: exact (dense) second-order check up to this lifted dimension instead of the Lanczos estimate.", valueName: "n"))
     var bm2DenseDimension: Int?
+    @Option(help: ArgumentHelp(
+        "BM2: Lanczos steps per estimate of the dual slack's λ_min (default 80; more are slower and more accurate).",
+        valueName: "n"))
+    var bm2LanczosSteps: Int?
     @Flag(help: "BM2 over one layer: plain L-BFGS inner solves, without the Gauss–Newton preconditioner (for comparison).")
     var bm2PlainLbfgs = false
     @OptionGroup var data: DataOptions
+
+    /// The BM2 settings these options choose.
+    var bm2Options: BM2Options {
+        BM2Options(rank: bm2Rank, maxRank: bm2MaxRank, denseDimension: bm2DenseDimension, lanczosSteps: bm2LanczosSteps,
+                   preconditioned: !bm2PlainLbfgs)
+    }
 
     func validate() throws {
         if instances <= 0 { throw ValidationError("--instances must be positive, got \(instances)") }
@@ -53,6 +63,9 @@ struct BenchRank1Command: ParsableCommand {
         if let bm2Rank, bm2Rank < 2 { throw ValidationError("--bm2-rank must be at least 2, got \(bm2Rank)") }
         if let bm2MaxRank, bm2MaxRank < (bm2Rank ?? 2) {
             throw ValidationError("--bm2-max-rank must be at least --bm2-rank (\(bm2Rank ?? 2)), got \(bm2MaxRank)")
+        }
+        if let bm2LanczosSteps, bm2LanczosSteps <= 0 {
+            throw ValidationError("--bm2-lanczos-steps must be positive, got \(bm2LanczosSteps)")
         }
         if layers.isEmpty || layers.contains(where: { $0 <= 0 }) { throw ValidationError("--layers must be positive, got \(layers)") }
         for s in solvers where LeastSquaresSolver(rawValue: s) == nil {
@@ -84,7 +97,7 @@ struct BenchRank1Command: ParsableCommand {
                     network: subject.network, layers: k, center: center, previous: previous, radius: radius)
                 for solver in chosen {
                     let cpuStart = clock()
-                    let s = try solveLeastSquares(problem, solver: solver, bm2Rank: bm2Rank, bm2MaxRank: bm2MaxRank, bm2DenseDimension: bm2DenseDimension, bm2Preconditioned: !bm2PlainLbfgs)
+                    let s = try solveLeastSquares(problem, solver: solver, bm2: bm2Options)
                     let cpu = Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC)
                     // BM2: the duality gap its certificate bounds (estimate; rigorous λ_min where computed).
                     let gaps = s.stationarity.map { st in

@@ -109,11 +109,18 @@ struct Rank1Command: ParsableCommand {
             // Interior-point answers whose objective gap exceeds 1e-5 (their stopping rule measures
             // the complementarity gap): count, largest gap, largest ρ and the range of λ₁/λ₂ among them.
             var imprecise = (count: 0, gap: 0.0, rho: 0.0, ratios: (low: Double.infinity, high: 0.0))
+            // Failed solves (not `optimal`): count, the range of λ₁/λ₂ at their last iterates and
+            // how many of those are above 10³ (what the rank test would say of an unconverged point).
+            var unfinished = (count: 0, low: Double.infinity, high: 0.0, above: 0)
             for rho in radii {
                 let rows = try store.rows(line.key(rho)).filter { (1...line.instances).contains($0.key) }.map(\.value)
                 guard !rows.isEmpty else { cells.append("–"); continue }
                 for row in rows {
                     let numbers = detailNumbers(row)
+                    if row.status != "optimal", let ratio = numbers["rank_ratio"], !ratio.isNaN {
+                        unfinished = (unfinished.count + 1, min(unfinished.low, ratio), max(unfinished.high, ratio),
+                                      unfinished.above + (ratio > LeastSquaresSolution.rankOneThreshold ? 1 : 0))
+                    }
                     if let gap = numbers["objective_gap"], gap > 1e-5 {
                         let ratio = numbers["rank_ratio"] ?? .nan
                         imprecise = (imprecise.count + 1, max(imprecise.gap, gap), max(imprecise.rho, rho),
@@ -150,6 +157,11 @@ struct Rank1Command: ParsableCommand {
                 checks.append(String(
                     format: "%@: %d solves end with the objective gap |pobj − dobj| above 1e-5 (at most %.1e, at ρ ≤ %g; λ₁/λ₂ %.3g–%.3g among them): their L_lb² is that uncertain",
                     line.series.label, imprecise.count, imprecise.gap, imprecise.rho, imprecise.ratios.low, imprecise.ratios.high))
+            }
+            if unfinished.count > 0 {
+                checks.append(String(
+                    format: "%@: the %d failed solves (counted as not rank 1) end at last iterates with λ₁/λ₂ %.3g–%.3g, %d of them above 10³: what the rank test would say of points that are not optimal",
+                    line.series.label, unfinished.count, unfinished.low, unfinished.high, unfinished.above))
             }
             if agreement.rankOne + agreement.others > 0 {
                 checks.append("\(line.series.label): the rank-1 certificate (rigorous, closed form) certifies \(agreement.confirmed) of the \(agreement.rankOne) rank-1 answers and refuses \(agreement.refused) of the \(agreement.others) others")

@@ -28,15 +28,26 @@ let bm2TimeLimit = ProcessInfo.processInfo.environment["SDPCERT_BM2_TIME_LIMIT"]
 /// test, but not reachable by two columns): ranks 3–4 pass the duality-gap certificate there.
 let bm2MaxFactorRank = 5
 
-/// Solves one instance with the chosen solver (BM2 from `bm2Rank` columns, default 2, up to
-/// `bm2MaxRank`, default `bm2MaxFactorRank`; over one layer with the Gauss–Newton preconditioner
-/// unless `bm2Preconditioned` is false).
+/// BM2's settings where a command changes them (`bench-rank1`); `nil` keeps the experiments' own.
+struct BM2Options {
+    /// Factor columns to start with (default 2) and at most (default `bm2MaxFactorRank`).
+    var rank: Int?
+    var maxRank: Int?
+    /// The exact (dense) second-order check up to this lifted dimension.
+    var denseDimension: Int?
+    /// Lanczos steps per λ_min estimate (default `BurerMonteiroRank2.lanczosSteps`).
+    var lanczosSteps: Int?
+    /// Over one layer, the Gauss–Newton preconditioner (false: plain L-BFGS).
+    var preconditioned = true
+}
+
+/// Solves one instance with the chosen solver (BM2 as `bm2` says, else with the experiments'
+/// settings: from 2 columns up to `bm2MaxFactorRank`, preconditioned over one layer).
 ///
 /// - Complexity: one interior-point solve (CSDP or the structured one), or one BM2 augmented-Lagrangian run.
-func solveLeastSquares(
-    _ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2Rank: Int? = nil, bm2MaxRank: Int? = nil,
-    bm2DenseDimension: Int? = nil, bm2Preconditioned: Bool = true
-) throws -> LeastSquaresSolution {
+func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2 options: BM2Options = .init()) throws
+    -> LeastSquaresSolution
+{
     switch solver {
     case .csdp: return try solveLeastSquaresRelaxation(problem)
     case .ipm:
@@ -54,10 +65,11 @@ func solveLeastSquares(
     case .bm2:
         var bm2 = BurerMonteiroRank2()
         bm2.timeLimit = bm2TimeLimit
-        if let bm2Rank { bm2.factorRank = bm2Rank }
-        bm2.maxFactorRank = max(bm2MaxRank ?? bm2MaxFactorRank, bm2.factorRank)
-        if let bm2DenseDimension { bm2.denseSecondOrderDimension = bm2DenseDimension }
-        if !bm2Preconditioned { bm2.preconditionerThreshold = .infinity }
+        if let rank = options.rank { bm2.factorRank = rank }
+        bm2.maxFactorRank = max(options.maxRank ?? bm2MaxFactorRank, bm2.factorRank)
+        if let dimension = options.denseDimension { bm2.denseSecondOrderDimension = dimension }
+        if let steps = options.lanczosSteps { bm2.lanczosSteps = steps }
+        if !options.preconditioned { bm2.preconditionerThreshold = .infinity }
         return try bm2.solve(problem)
     }
 }
