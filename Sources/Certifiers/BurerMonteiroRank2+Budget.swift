@@ -122,17 +122,20 @@ extension BurerMonteiroRank2 {
 
 extension BurerMonteiroRank2 {
     /// The dual certificate at a lifted point `flat` with multipliers `y`, its free multipliers
-    /// repaired (`RankTwoLagrangian.repairedCertificate`) for as long as `budget` allows: up to
-    /// `multiplierRepairIterations` steps, each only while one more estimate, a rigorous check and
-    /// the final certificate fit before the deadline (the estimates timed as they run, so slow
-    /// ones stop the repair early); no repair once `expired`.
+    /// repaired (`RankTwoLagrangian.repairedCertificate`) within `budget`: `multiplierRepairIterations`
+    /// steps when they all fit (at the slowest estimate so far) beside a rigorous check and the
+    /// final certificate, else none (a late certificate repairing as far as the time allows
+    /// cost two of Figure 5a's CNN solves at ρ = 31.6 their first-order point: the repair took
+    /// the inner solves' last seconds); and before each step, with the estimates timed as they
+    /// run, only while one more fits (slow estimates, e.g. 300 Lanczos steps on the CNN, stop the
+    /// repair instead of overrunning the deadline). No repair once `expired`.
     ///
     /// - Complexity: at most `multiplierRepairIterations + 1` λ_min estimates.
     func budgetedCertificate(
         _ lag: RankTwoLagrangian, y: [Double], at flat: [Double], free: [RankTwoLagrangian.FreeMultiplier],
         tolerance: Double, seed: UInt64, budget: SolveBudget, expired: Bool
     ) throws -> (y: [Double], certificate: SlackEstimate) {
-        let repairs = expired || !budget.allows(estimates: 2) ? 0 : multiplierRepairIterations
+        let repairs = expired || !budget.allows(estimates: multiplierRepairIterations + 1) ? 0 : multiplierRepairIterations
         let result = try budget.estimates(runs: { $0.runs }) {
             try lag.repairedCertificate(
                 y, at: flat, free: free, iterations: repairs, steps: lanczosSteps, tolerance: tolerance, seed: seed,
