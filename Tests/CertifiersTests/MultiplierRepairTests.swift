@@ -58,6 +58,23 @@ final class MultiplierRepairTests: XCTestCase {
         XCTAssertEqual(stopped.runs, 3, "the first estimate and two repair steps")
     }
 
+    /// `BurerMonteiroRank2.budgetedCertificate` repairs with an open budget, and not at all when
+    /// the repair steps would not all fit at the slowest estimate so far, or once expired.
+    func testBudgetedCertificateRepairsOnlyWithinTheBudget() throws {
+        let (lag, flat, y, free) = try rankOnePoint()
+        var solver = BurerMonteiroRank2()
+        solver.lanczosSteps = 40
+        func certificate(_ budget: SolveBudget, expired: Bool = false) throws -> [Double] {
+            try solver.budgetedCertificate(lag, y: y, at: flat, free: free, tolerance: 0, seed: 3, budget: budget, expired: expired).y
+        }
+        XCTAssertNotEqual(try certificate(SolveBudget(deadline: nil)), y, "an open budget repairs")
+        XCTAssertEqual(try certificate(SolveBudget(deadline: nil), expired: true), y)
+        // Estimates known to take 1 s with 20 s left: 31 of them do not fit.
+        let tight = SolveBudget(deadline: Date().addingTimeInterval(20))
+        tight.observe(estimateSeconds: 1)
+        XCTAssertEqual(try certificate(tight), y)
+    }
+
     /// The budget takes estimates measured inside a repair as its slowest, never lowering it.
     func testBudgetObservesEstimatesMeasuredElsewhere() {
         let budget = SolveBudget(deadline: Date().addingTimeInterval(100))
