@@ -41,8 +41,8 @@ struct BM2Options {
     var preconditioned = true
 }
 
-/// Solves one instance with the chosen solver (BM2 as `bm2` says, else with the experiments'
-/// settings: from 2 columns up to `bm2MaxFactorRank`, preconditioned over one layer).
+/// Solves one instance with the chosen solver (BM2 with the experiments' settings, from 2 columns
+/// up to `bm2MaxFactorRank` and preconditioned over one layer, except where `options` changes them).
 ///
 /// - Complexity: one interior-point solve (CSDP or the structured one), or one BM2 augmented-Lagrangian run.
 func solveLeastSquares(_ problem: LeastSquaresProblem, solver: LeastSquaresSolver, bm2 options: BM2Options = .init()) throws
