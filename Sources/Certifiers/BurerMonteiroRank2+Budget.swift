@@ -124,9 +124,10 @@ extension BurerMonteiroRank2 {
     /// The dual certificate at a lifted point `flat` with multipliers `y`, its free multipliers
     /// repaired (`RankTwoLagrangian.repairedCertificate`) within `budget`: `multiplierRepairIterations`
     /// steps when they all fit (at the slowest estimate so far) beside a rigorous check and the
-    /// final certificate, else none (a late certificate repairing as far as the time allows
-    /// cost two of Figure 5a's CNN solves at ρ = 31.6 their first-order point: the repair took
-    /// the inner solves' last seconds); and before each step, with the estimates timed as they
+    /// final certificate, else none, as before the in-loop check (letting a late certificate
+    /// repair as far as the time allows was measured on Figure 5a's CNN row and not better: two
+    /// ρ = 31.6 solves then ran out of time, one of which this rule also loses in a rerun, within
+    /// the machine's timing noise); and before each step, with the estimates timed as they
     /// run, only while one more fits (slow estimates, e.g. 300 Lanczos steps on the CNN, stop the
     /// repair instead of overrunning the deadline). No repair once `expired`.
     ///
