@@ -57,9 +57,9 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
         return a
     }
 
-    /// `A⁻¹ b` (LAPACK `potrs`).
+    /// `A⁻¹ b` (`Rᵀ y = b`, then `R x = y`).
     ///
-    /// - Complexity: two triangular solves, 2n² multiply-adds.
+    /// - Complexity: two triangular solves (BLAS `trsv`), 2n² multiply-adds.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func solve(_ b: [Scalar]) throws -> [Scalar] {
@@ -69,10 +69,9 @@ public struct CholeskyFactor<Scalar: BLASScalar>: Sendable {
         }
         var x = b
         if n == 0 { return x }
-        let info = factor.elements.withUnsafeBufferPointer { pr in
-            x.withUnsafeMutableBufferPointer { Scalar.kernels.potrs(n, 1, pr.baseAddress!, $0.baseAddress!) }
+        factor.elements.withUnsafeBufferPointer { pr in
+            x.withUnsafeMutableBufferPointer { Scalar.kernels.potrs(n, pr.baseAddress!, $0.baseAddress!) }
         }
-        guard info == 0 else { throw LinearAlgebraError.lapack(routine: "potrs", info: Int(info)) }
         return x
     }
 

@@ -9,13 +9,16 @@
 /// The estimate θ ≤ λ_max is NOT a rigorous upper bound; callers that need one (the certifiers)
 /// use a dense eigen-decomposition with a rounding margin for the reported value.
 /// - Complexity: `steps` applications of the operator plus O(steps² · n) for re-orthogonalisation
+///   (two pairs of `gemv` per step)
 ///   and one eigen-decomposition of a `steps × steps` matrix.
 public func lanczosLargest(
     dimension n: Int, steps: Int, start: [Double], apply: ([Double]) -> [Double]
 ) throws -> (value: Double, vector: [Double]) {
     precondition(start.count == n && n > 0, "start vector length")
     let k = min(steps, n)
-    var basis: [[Double]] = []
+    // The basis vectors q_0, q_1, … as the rows of one row-major block, for BLAS.
+    var basis: [Double] = []
+    basis.reserveCapacity(k * n)
     var alphas: [Double] = [], betas: [Double] = []
     var q = start
     var norm = (q.reduce(0) { $0 + $1 * $1 }).squareRoot()
@@ -25,16 +28,21 @@ public func lanczosLargest(
         norm = 1
     }
     for i in 0..<n { q[i] /= norm }
+    var coefficients = [Double](repeating: 0, count: k)
     for j in 0..<k {
-        basis.append(q)
+        basis += q
         var w = apply(q)
         let alpha = zip(w, q).reduce(0) { $0 + $1.0 * $1.1 }
         alphas.append(alpha)
-        // Full re-orthogonalisation (twice is enough).
-        for _ in 0..<2 {
-            for b in basis {
-                let c = zip(w, b).reduce(0) { $0 + $1.0 * $1.1 }
-                for i in 0..<n { w[i] -= c * b[i] }
+        // Full re-orthogonalisation, classical Gram–Schmidt twice (`c = Q w`, `w ← w − Qᵀc`).
+        basis.withUnsafeBufferPointer { qb in
+            coefficients.withUnsafeMutableBufferPointer { cb in
+                w.withUnsafeMutableBufferPointer { wb in
+                    for _ in 0..<2 {
+                        Double.kernels.gemv(false, j + 1, n, 1, qb.baseAddress!, n, wb.baseAddress!, 0, cb.baseAddress!)
+                        Double.kernels.gemv(true, j + 1, n, -1, qb.baseAddress!, n, cb.baseAddress!, 1, wb.baseAddress!)
+                    }
+                }
             }
         }
         let beta = (w.reduce(0) { $0 + $1 * $1 }).squareRoot()
@@ -56,7 +64,7 @@ public func lanczosLargest(
     var v = [Double](repeating: 0, count: n)
     for j in 0..<m {
         let c = s[j, 0]
-        for i in 0..<n { v[i] += c * basis[j][i] }
+        for i in 0..<n { v[i] += c * basis[j * n + i] }
     }
     return (e.values[0], v)
 }
