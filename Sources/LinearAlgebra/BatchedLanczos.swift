@@ -57,11 +57,7 @@ public func lanczosLargestBatched<Scalar: BLASScalar>(
                 w.elements.withUnsafeMutableBufferPointer { wp in
                     coefficients.withUnsafeMutableBufferPointer { cp in
                         let qp = bp.baseAddress! + p * k * n, wrow = wp.baseAddress! + p * n
-                        for _ in 0..<2 {
-                            // c = Q w;  w ← w − Qᵀ c  (Q: the j + 1 basis vectors as rows).
-                            Scalar.kernels.gemv(false, j + 1, n, 1, qp, n, wrow, 0, cp.baseAddress!)
-                            Scalar.kernels.gemv(true, j + 1, n, -1, qp, n, cp.baseAddress!, 1, wrow)
-                        }
+                        reorthogonalise(wrow, against: qp, count: j + 1, length: n, scratch: cp.baseAddress!)
                     }
                 }
             }

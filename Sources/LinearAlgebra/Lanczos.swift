@@ -9,8 +9,7 @@
 /// The estimate θ ≤ λ_max is NOT a rigorous upper bound; callers that need one (the certifiers)
 /// use a dense eigen-decomposition with a rounding margin for the reported value.
 /// - Complexity: `steps` applications of the operator plus O(steps² · n) for re-orthogonalisation
-///   (two pairs of `gemv` per step)
-///   and one eigen-decomposition of a `steps × steps` matrix.
+///   (`reorthogonalise`, four `gemv` per step) and one eigen-decomposition of a `steps × steps` matrix.
 public func lanczosLargest(
     dimension n: Int, steps: Int, start: [Double], apply: ([Double]) -> [Double]
 ) throws -> (value: Double, vector: [Double]) {
@@ -34,14 +33,10 @@ public func lanczosLargest(
         var w = apply(q)
         let alpha = zip(w, q).reduce(0) { $0 + $1.0 * $1.1 }
         alphas.append(alpha)
-        // Full re-orthogonalisation, classical Gram–Schmidt twice (`c = Q w`, `w ← w − Qᵀc`).
         basis.withUnsafeBufferPointer { qb in
             coefficients.withUnsafeMutableBufferPointer { cb in
                 w.withUnsafeMutableBufferPointer { wb in
-                    for _ in 0..<2 {
-                        Double.kernels.gemv(false, j + 1, n, 1, qb.baseAddress!, n, wb.baseAddress!, 0, cb.baseAddress!)
-                        Double.kernels.gemv(true, j + 1, n, -1, qb.baseAddress!, n, cb.baseAddress!, 1, wb.baseAddress!)
-                    }
+                    reorthogonalise(wb.baseAddress!, against: qb.baseAddress!, count: j + 1, length: n, scratch: cb.baseAddress!)
                 }
             }
         }
