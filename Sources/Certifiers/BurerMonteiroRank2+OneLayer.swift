@@ -39,7 +39,10 @@ extension BurerMonteiroRank2 {
         // The trace bound's per-layer norms (one layer: the ball bounds the hidden block, so the
         // cheap bounds do; computed once).
         let scales = problem.layerScales()
-        let budget = try solveBudget(lag, deadline: deadline)
+        // With the dual ascent on, BM2's own iterations end early enough to leave it its share.
+        let ownDeadline = dualAscentIterations > 0
+            ? deadline.map { began.addingTimeInterval((1 - dualAscentShare) * $0.timeIntervalSince(began)) } : deadline
+        let budget = try solveBudget(lag, deadline: ownDeadline)
         // The last first-order point: kept when escapes from it find no other one.
         var firstOrder: (v: [Double], mu: Double, point: OneLayerReduction.Point, reduced: (Double, Double, Double), sigma: Double)?
         // Its certificate, saved before the escape from it.
@@ -142,7 +145,7 @@ extension BurerMonteiroRank2 {
             }
             return penalty.conclude(measure: measure, violation: reduced.violation, of: self)
         }
-        let status = try escapingOuterLoop(
+        var status = try escapingOuterLoop(
             iterate: iterate, proceeds: { outer < maxOuterIterations && !expired }, certify: escape,
             settle: {
                 if (try? attemptRankOne()) == true { return true }
@@ -166,6 +169,11 @@ extension BurerMonteiroRank2 {
             return try rankOneSolution(lag, rankOne, iterations: outer, innerIterations: innerIterations, penalty: penalty.sigma, began: began)
         }
         let (flat, y) = reduction.lift(v, point, ballMultiplier: mu)
+        // Not certified: the closed-form dual's ascent from the certificate's multipliers (a
+        // rigorous bound of its own, no first-order point needed).
+        let ascent = certified ? nil : try dualAscentVerdict(
+            lag, from: dualY.isEmpty ? y : dualY, objective: point.objective, residual: point.residual, deadline: deadline)
+        if let ascent, ascent.certified { (status, gap, rigorous) = (.optimal, ascent.gap, ascent.rigorous) }
         var solution = LeastSquaresSolution(
             status: status, objective: point.objective, x: Array(v[0..<n0]), z: [point.projections.map(\.u)],
             rankRatio: try reduction.rankRatio(v, point), iterations: outer, seconds: Date().timeIntervalSince(began))
@@ -174,6 +182,10 @@ extension BurerMonteiroRank2 {
             innerIterations: innerIterations)
         solution.stationarity?.dualGap = gap
         solution.stationarity?.rigorousDualGap = rigorous
+        if let ascent {
+            solution.stationarity?.dualAscentEvaluations = ascent.ascent.evaluations
+            if ascent.certified { solution.stationarity?.dualBound = ascent.ascent.evaluation.value }
+        }
         return solution
     }
 

@@ -90,6 +90,17 @@ public struct BurerMonteiroRank2: Sendable {
     /// certified instead of 4, `results/rank1-cnn6/`).
     public var maxRankOneAttempts = 2
     public var rankOneThreshold = 1e10
+    /// One layer: L-BFGS iterations at most of the closed-form dual's ascent (`OneLayerDual`,
+    /// `dualAscentVerdict`) from BM2's multipliers where they do not certify the final point
+    /// (0: none). The ascent needs no first-order point of BM2's program: its bound holds at every
+    /// `y ≥ 0` with `M ≻ 0`, and it certifies BM2's stalled solves (the one-layer CNN at small ρ).
+    public var dualAscentIterations = 5_000
+    /// The dual ascent's L-BFGS memory.
+    public var dualAscentMemory = 50
+    /// One layer with a time limit and the dual ascent on: the share of the limit kept for the
+    /// ascent (BM2's own iterations end at `(1 − share) · timeLimit`; the ascent runs from BM2's
+    /// end to the limit, or until it certifies).
+    public var dualAscentShare = 0.4
 
     public init() {}
 

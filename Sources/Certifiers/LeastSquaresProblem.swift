@@ -20,6 +20,10 @@ public struct LeastSquaresProblem: Sendable, Equatable {
     public let target: [Double]
     /// The radius `ρ > 0`.
     public let radius: Double
+    /// An input whose output lies strictly inside the ball, when one is known (Figure 5a's
+    /// instances: the image whose output is ẑ). BM's slightly infeasible points are combined with
+    /// it into feasible ones for the duality-gap certificate (`feasibleUpperBound`).
+    public var interiorPoint: [Double]?
 
     /// A problem from explicit layers; shapes must chain and every number be finite.
     ///
@@ -71,7 +75,9 @@ public struct LeastSquaresProblem: Sendable, Equatable {
     ) throws -> LeastSquaresProblem {
         let first = network.layers.prefix(max(0, min(layers, network.layers.count - 1)))
         let target = try Self.forward(previous, weights: first.map(\.weight), biases: first.map(\.bias)).last ?? []
-        return try LeastSquaresProblem(network: network, layers: layers, center: center, target: target, radius: radius)
+        var problem = try LeastSquaresProblem(network: network, layers: layers, center: center, target: target, radius: radius)
+        problem.interiorPoint = previous
+        return problem
     }
 
     /// Problem (A) through (B) at radius ρ (paper 2, §8): all hidden layers of `network`, and the

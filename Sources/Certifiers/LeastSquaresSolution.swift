@@ -62,6 +62,9 @@ public struct LeastSquaresSolution: Sendable {
         /// `dualGap` with a rigorous lower bound on λ_min(S(y)) (a Cholesky factorisation of the
         /// dense slack) in place of the estimate; `nil`: not computed (not certified, or too large).
         public var rigorousDualGap: Double? = nil
+        /// One layer: the evaluations of the closed-form dual's ascent (`BurerMonteiroRank2.dualAscentIterations`)
+        /// when it ran; `nil`: it did not.
+        public var dualAscentEvaluations: Int? = nil
         /// The final penalty parameter.
         public var penalty: Double
         /// Inner (L-BFGS) iterations in all.

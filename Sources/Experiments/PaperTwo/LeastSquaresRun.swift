@@ -121,6 +121,7 @@ func runLeastSquaresJobs(
             if let e = st.dualMinEigenvalue { details["bm2_dual_min_eigenvalue"] = e }
             if let gap = st.dualGap { details["bm2_dual_gap"] = gap }
             if let gap = st.rigorousDualGap { details["bm2_rigorous_dual_gap"] = gap }
+            if let evaluations = st.dualAscentEvaluations { details["bm2_dual_ascent_evaluations"] = Double(evaluations) }
         }
         try store.insert(ResultRow(
             networkHash: job.key.networkHash, network: job.network, method: job.key.method, options: job.key.options,
