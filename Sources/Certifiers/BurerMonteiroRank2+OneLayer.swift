@@ -184,6 +184,7 @@ extension BurerMonteiroRank2 {
         solution.stationarity?.rigorousDualGap = rigorous
         if let ascent {
             solution.stationarity?.dualAscentEvaluations = ascent.ascent.evaluations
+            solution.stationarity?.dualAscentGap = ascent.gap
             if ascent.certified { solution.stationarity?.dualBound = ascent.ascent.evaluation.value }
         }
         return solution

@@ -65,6 +65,9 @@ public struct LeastSquaresSolution: Sendable {
         /// One layer: the evaluations of the closed-form dual's ascent (`BurerMonteiroRank2.dualAscentIterations`)
         /// when it ran; `nil`: it did not.
         public var dualAscentEvaluations: Int? = nil
+        /// The relative gap between the point's feasible upper bound and the ascent's best dual
+        /// value (an estimate: d in floating point), when the ascent ran.
+        public var dualAscentGap: Double? = nil
         /// The final penalty parameter.
         public var penalty: Double
         /// Inner (L-BFGS) iterations in all.

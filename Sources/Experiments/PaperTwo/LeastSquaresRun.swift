@@ -122,6 +122,7 @@ func runLeastSquaresJobs(
             if let gap = st.dualGap { details["bm2_dual_gap"] = gap }
             if let gap = st.rigorousDualGap { details["bm2_rigorous_dual_gap"] = gap }
             if let evaluations = st.dualAscentEvaluations { details["bm2_dual_ascent_evaluations"] = Double(evaluations) }
+            if let gap = st.dualAscentGap { details["bm2_dual_ascent_gap"] = gap }
         }
         try store.insert(ResultRow(
             networkHash: job.key.networkHash, network: job.network, method: job.key.method, options: job.key.options,
