@@ -40,7 +40,7 @@ extension OneLayerDual {
         var aError = [Double](repeating: 0, count: n), a = aError, propagated = 0.0
         for m in 0..<n {
             a[m] = wx[m] + b[m]
-            aError[m] = gamma(absoluteRows.count[m] + 2) * (absoluteRows.sum[m] + abs(b[m]))
+            aError[m] = roundingGamma(absoluteRows.count[m] + 2) * (absoluteRows.sum[m] + abs(b[m]))
             let nu = y[m], eta = y[n + m], pi = y[2 * n + m]
             let term = -nu * z[m] + eta * (a[m] - z[m]) + pi * (z[m] * z[m] - a[m] * z[m])
             value += term
@@ -51,7 +51,7 @@ extension OneLayerDual {
         for m in 0..<n { ball += (z[m] - target[m]) * (z[m] - target[m]) }
         value += mu * (ball - rho * rho)
         magnitude += mu * (ball + rho * rho)
-        let valueError = (gamma(n0 + n + 16) * magnitude + propagated * (1 + gamma(n0 + n + 16))) * (1 + 1e-6)
+        let valueError = (roundingGamma(n0 + n + 16) * magnitude + propagated * (1 + roundingGamma(n0 + n + 16))) * (1 + 1e-6)
         // e = ½ ∇L: e_x = (x − x̂) + ½ Wᵀ (η − π ⊙ z),  e_z = ½ (−ν − η + π ⊙ (2z − a)) + μ (z − ẑ).
         let back = (0..<n).map { y[n + $0] - y[2 * n + $0] * z[$0] }
         let backMagnitude = (0..<n).map { y[n + $0] + y[2 * n + $0] * abs(z[$0]) }
@@ -60,19 +60,19 @@ extension OneLayerDual {
         var norm = 0.0, errorNorm = 0.0
         for j in 0..<n0 {
             let e = x[j] - center[j] + 0.5 * wtBack[j]
-            let error = gamma(columnCount[j] + 4) * (abs(x[j]) + abs(center[j]) + wtBackMagnitude[j])
+            let error = roundingGamma(columnCount[j] + 4) * (abs(x[j]) + abs(center[j]) + wtBackMagnitude[j])
             norm += e * e
             errorNorm += error * error
         }
         for m in 0..<n {
             let nu = y[m], eta = y[n + m], pi = y[2 * n + m]
             let e = 0.5 * (-nu - eta + pi * (2 * z[m] - a[m])) + mu * (z[m] - target[m])
-            let error = gamma(8) * (0.5 * (nu + eta + pi * (2 * abs(z[m]) + abs(a[m]))) + mu * (abs(z[m]) + abs(target[m])))
+            let error = roundingGamma(8) * (0.5 * (nu + eta + pi * (2 * abs(z[m]) + abs(a[m]))) + mu * (abs(z[m]) + abs(target[m])))
                 + 0.5 * pi * aError[m]
             norm += e * e
             errorNorm += error * error
         }
-        let eBound = (norm.squareRoot() * (1 + gamma(n0 + n + 2)) + errorNorm.squareRoot() * (1 + gamma(n0 + n + 2))) * (1 + 1e-12)
+        let eBound = (norm.squareRoot() * (1 + roundingGamma(n0 + n + 2)) + errorNorm.squareRoot() * (1 + roundingGamma(n0 + n + 2))) * (1 + 1e-12)
         let eSquared = eBound * eBound * (1 + 1e-12)
         // m₀ with ‖e‖² / m₀ ≤ 1e-3 slack (at least the smallest normal number).
         let room = max(1e-3 * slack, .leastNormalMagnitude)
@@ -102,22 +102,16 @@ extension OneLayerDual {
         }
         var sigma = try lag.weightedGram(layer: 0, weights.map { -0.25 * $0 })
         let rowBound = lag.absoluteGramRowSums(weights)
-        let formingError = gamma(n + 6) * (1 + m0 + 0.25 * (rowBound.max() ?? 0)) * (1 + 1e-6)
+        let formingError = roundingGamma(n + 6) * (1 + m0 + 0.25 * (rowBound.max() ?? 0)) * (1 + 1e-6)
         // The factorisation's own bound is −γ_{n_0+1} ‖R‖_F², ‖R‖_F² = tr(RᵀR) ≈ tr(fl(Σ) − τ I) ≤ tr(fl(Σ)):
         // τ covers it and the forming error twice.
         var trace = 0.0
         for i in 0..<n0 { trace += abs(sigma[i, i] + 1 - m0) }
-        let tau = 2 * formingError + 1.01 * gamma(n0 + 1) * trace * (1 + gamma(n0))
+        let tau = 2 * formingError + 1.01 * roundingGamma(n0 + 1) * trace * (1 + roundingGamma(n0))
         for i in 0..<n0 { sigma[i, i] += 1 - m0 - tau }
         // The diagonal's shift rounds once more: at most u (1 + m₀ + τ + |Σ_ii|) per entry.
         let shiftError = Double.ulpOfOne * (2 + m0 + tau + 0.25 * (rowBound.max() ?? 0))
         guard let lowest = try sigma.choleskyMinimumEigenvalueBound() else { return false }
         return lowest + tau - formingError - shiftError >= 0
-    }
-
-    /// `γ_k = k u / (1 − k u)`.
-    private func gamma(_ k: Int) -> Double {
-        let ku = Double(k) * Double.ulpOfOne / 2
-        return ku / (1 - ku)
     }
 }

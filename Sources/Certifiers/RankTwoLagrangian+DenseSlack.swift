@@ -122,13 +122,9 @@ extension RankTwoLagrangian {
             firstRow[offsets[last] + i] += mu * abs(target)
             rest[offsets[last] + i] += mu
         }
-        func gamma(_ k: Int) -> Double {
-            let ku = Double(k) * Double.ulpOfOne / 2
-            return ku / (1 - ku)
-        }
         let firstNorm = firstRow.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        let bound = gamma(2 * dimension + 16) * a00 + gamma((sizes.max() ?? 0) + 16) * firstNorm
-            + gamma(16) * (rest.max() ?? 0)
+        let bound = roundingGamma(2 * dimension + 16) * a00 + roundingGamma((sizes.max() ?? 0) + 16) * firstNorm
+            + roundingGamma(16) * (rest.max() ?? 0)
         return bound * (1 + 1e-6)  // the bound's own rounding
     }
 }
