@@ -53,15 +53,21 @@ extension BurerMonteiroRank2 {
             }
             return nil
         }
+        // What the stop checks saw: (evaluations, d, time) at each, and the best point last checked.
+        var history: [(evaluations: Int, value: Double, time: Date)] = []
+        var checked: Double?
         guard let ascent = try dual.maximize(
             from: y, iterations: dualAscentIterations, memory: dualAscentMemory, deadline: deadline,
-            stop: { e in
+            stop: { e, evaluations in
                 rigorous = try check(e)
-                return (rigorous ?? .infinity) <= gapTolerance
+                checked = e.value
+                if (rigorous ?? .infinity) <= gapTolerance { return true }
+                history.append((evaluations, e.value, Date()))
+                return hopeless(history, upper: upper, deadline: deadline)
             })
         else { return nil }
         let e = ascent.evaluation
-        if rigorous == nil || rigorous! > gapTolerance { rigorous = try check(e) }
+        if checked != e.value { rigorous = try check(e) }
         let gap = ((upper ?? objective) - e.value) / max(1, upper ?? objective)
         let certified = (rigorous ?? .infinity) <= gapTolerance
         if ProcessInfo.processInfo.environment["BM2_TRACE"] != nil {
@@ -70,5 +76,32 @@ extension BurerMonteiroRank2 {
                          certified ? "certified" : "not certified", Date().timeIntervalSince(started)))
         }
         return DualAscentVerdict(ascent: ascent, upper: upper, gap: gap, rigorous: rigorous, certified: certified)
+    }
+
+    /// Whether the ascent cannot reach a gap of `gapTolerance` to `upper` in what is left of its
+    /// time, judged by its progress over the last `dualAscentWindow` evaluations: with `r` the gain
+    /// of d per evaluation there and `E` the evaluations the deadline leaves at the window's pace,
+    ///
+    /// ```
+    /// hopeless  ⇔  2 r E < upper − tol · max(1, upper) − d
+    /// ```
+    /// The ascent slows down as it goes (L-BFGS on a dual whose optimum sits where M turns
+    /// singular), so the linear extrapolation, doubled, is optimistic: it stops only ascents that
+    /// could not have certified. Never without a deadline (the iteration cap ends those) or before
+    /// the window has passed.
+    ///
+    /// - Complexity: O(checks).
+    func hopeless(_ history: [(evaluations: Int, value: Double, time: Date)], upper: Double?, deadline: Date?) -> Bool {
+        guard let upper, let deadline, let last = history.last,
+            let first = history.last(where: { last.evaluations - $0.evaluations >= dualAscentWindow })
+        else { return false }
+        let needed = upper - gapTolerance * max(1, upper) - last.value
+        guard needed > 0 else { return false }
+        let done = Double(last.evaluations - first.evaluations)
+        let rate = (last.value - first.value) / done
+        let pace = last.time.timeIntervalSince(first.time) / done
+        guard pace > 0 else { return false }
+        let left = max(0, deadline.timeIntervalSince(last.time)) / pace
+        return 2 * rate * left < needed
     }
 }

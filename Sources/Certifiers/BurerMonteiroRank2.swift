@@ -99,6 +99,9 @@ public struct BurerMonteiroRank2: Sendable {
     public var dualAscentIterations = 2_000
     /// The dual ascent's L-BFGS memory.
     public var dualAscentMemory = 50
+    /// The evaluations over which the dual ascent's progress is measured to end it early where it
+    /// cannot certify in the budget left (`hopeless`).
+    public var dualAscentWindow = 500
     /// One layer with a time limit and the dual ascent on: the share of the limit kept for the
     /// ascent (BM2's own iterations end at `(1 − share) · timeLimit`; the ascent runs from BM2's
     /// end to the limit, or until it certifies).

@@ -20,8 +20,9 @@ extension OneLayerDual {
     /// that domain has its product multipliers π halved until it is inside (π = 0 makes `M` the
     /// identity block beside `diag(μ)`); every multiplier starts at `1e-6 (1 + ‖y‖_∞)` at least, as
     /// one at exactly 0 could never leave it.
-    /// One L-BFGS run of at most `iterations`, ended early by the `deadline` or by `stop(best)`,
-    /// both looked at every `checkEvery` evaluations. nil when no start inside the domain is found.
+    /// One L-BFGS run of at most `iterations`, ended early by the `deadline` (looked at before every
+    /// evaluation) or by `stop(best, evaluations)` (asked every `checkEvery` evaluations). nil when
+    /// no start inside the domain is found.
     ///
     /// Measured on the one-layer CNN at ρ = 0.01 (instance 1, from BM2's multipliers): memory 50
     /// reaches a relative gap of 1e-5 to BM2's objective in ~1 400 iterations, memory 10 in ~3 000;
@@ -33,7 +34,7 @@ extension OneLayerDual {
     ///   factorisation of order n_0; ~12 ms on the one-layer CNN).
     func maximize(
         from start: [Double], iterations: Int, memory: Int = 50, deadline: Date? = nil, checkEvery: Int = 50,
-        stop: (Evaluation) throws -> Bool = { _ in false }
+        stop: (Evaluation, Int) throws -> Bool = { _, _ in false }
     ) throws -> Ascent? {
         let n = lag.sizes[1]
         // A multiplier at exactly 0 would stay there (∂/∂s = 0 at s = 0): every one starts at
@@ -50,11 +51,11 @@ extension OneLayerDual {
         let trace = ProcessInfo.processInfo.environment["BM2_TRACE"] != nil
         do {
             _ = try LBFGS(memory: memory, maxIterations: iterations, gradientTolerance: 0).minimize(&s) { s in
+                if deadline.map({ Date() >= $0 }) ?? false { throw Stopped() }
                 evaluations += 1
                 if evaluations % checkEvery == 0 {
                     if trace { print(String(format: "dual ascent: %d evaluations, d %.10e", evaluations, bestEvaluation.value)) }
-                    if deadline.map({ Date() >= $0 }) ?? false { throw Stopped() }
-                    if try stop(bestEvaluation) { throw Stopped() }
+                    if try stop(bestEvaluation, evaluations) { throw Stopped() }
                 }
                 guard let e = try evaluate(s.map { $0 * $0 }) else {
                     return (Double.infinity, [Double](repeating: 0, count: s.count))

@@ -92,15 +92,8 @@ extension OneLayerDual {
     ///
     /// - Complexity: one weighted Gram product and one Cholesky factorisation of order n_0.
     func provesMinimumEigenvalue(_ y: [Double], atLeast m0: Double) throws -> Bool {
-        let n0 = lag.sizes[0], n = lag.sizes[1], mu = y[3 * n]
-        var weights = [Double](repeating: 0, count: n)
-        for m in 0..<n {
-            let pi = y[2 * n + m]
-            let shifted = (pi + mu) * (1 - 4 * Double.ulpOfOne) - m0
-            guard shifted > 0 else { return false }
-            weights[m] = pi * pi / shifted
-        }
-        var sigma = try lag.weightedGram(layer: 0, weights.map { -0.25 * $0 })
+        let n0 = lag.sizes[0], n = lag.sizes[1]
+        guard var (sigma, weights, _) = try schurGram(y, shift: m0, lowering: 4 * Double.ulpOfOne) else { return false }
         let rowBound = lag.absoluteGramRowSums(weights)
         let formingError = roundingGamma(n + 6) * (1 + m0 + 0.25 * (rowBound.max() ?? 0)) * (1 + 1e-6)
         // The factorisation's own bound is −γ_{n_0+1} ‖R‖_F², ‖R‖_F² = tr(RᵀR) ≈ tr(fl(Σ) − τ I) ≤ tr(fl(Σ)):

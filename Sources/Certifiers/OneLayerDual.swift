@@ -45,14 +45,7 @@ struct OneLayerDual {
         precondition(y.count == 3 * n + 1, "OneLayerDual: 3 n + 1 multipliers")
         let b = problem.biases[0], target = problem.target, center = problem.center, rho = problem.radius
         let mu = y[3 * n]
-        var diagonal = [Double](repeating: 0, count: n), gramWeights = diagonal
-        for m in 0..<n {
-            let pi = y[2 * n + m]
-            diagonal[m] = pi + mu
-            guard diagonal[m] > 0 else { return nil }
-            gramWeights[m] = -0.25 * pi * pi / diagonal[m]
-        }
-        var sigma = try lag.weightedGram(layer: 0, gramWeights)
+        guard var (sigma, _, diagonal) = try schurGram(y) else { return nil }
         for i in 0..<n0 { sigma[i, i] += 1 }
         guard let factor = try CholeskyFactor(sigma) else { return nil }
         // r = (p, q).
@@ -82,6 +75,30 @@ struct OneLayerDual {
         }
         gradient[3 * n] = ball
         return Evaluation(y: y, value: value, gradient: gradient, x: x, z: z)
+    }
+
+    /// The Gram part of M's Schur complement on the input block, with the diagonal block lowered
+    /// by `shift`:
+    ///
+    /// ```
+    /// −¼ Wᵀ diag(c) W,   c_m = π_m² / (D_m − m₀),   D_m = (π_m + μ)(1 − lowering)
+    /// ```
+    /// with the weights c and the diagonal D (unshifted); nil where some `D_m − m₀ ≤ 0`.
+    ///
+    /// - Complexity: one weighted Gram product of order n_0.
+    func schurGram(_ y: [Double], shift m0: Double = 0, lowering: Double = 0) throws
+        -> (gram: Matrix<Double>, weights: [Double], diagonal: [Double])?
+    {
+        let n = lag.sizes[1], mu = y[3 * n]
+        var diagonal = [Double](repeating: 0, count: n), weights = diagonal
+        for m in 0..<n {
+            let pi = y[2 * n + m]
+            diagonal[m] = (pi + mu) * (1 - lowering)
+            let shifted = diagonal[m] - m0
+            guard shifted > 0 else { return nil }
+            weights[m] = pi * pi / shifted
+        }
+        return (try lag.weightedGram(layer: 0, weights.map { -0.25 * $0 }), weights, diagonal)
     }
 
     /// `W v` (sparse when W is).

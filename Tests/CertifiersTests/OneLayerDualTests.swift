@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import XCTest
 @testable import Certifiers
@@ -203,5 +204,34 @@ final class OneLayerDualTests: XCTestCase {
             certified += 1
         }
         XCTAssertGreaterThanOrEqual(certified, 2)
+    }
+    /// The early stop of an ascent that cannot certify in its time: never before the window or
+    /// without a deadline; stopped when twice the window's gain rate, over the evaluations the
+    /// deadline leaves at its pace, falls short of the gap to close, and not when it reaches it.
+    func testHopelessAscentStopsOnlyWhenItsPaceCannotCloseTheGap() {
+        var solver = BurerMonteiroRank2()
+        solver.gapTolerance = 1e-5
+        solver.dualAscentWindow = 500
+        let start = Date(timeIntervalSinceReferenceDate: 0)
+        // 10 ms per evaluation; the deadline 10 s after the last check leaves 1 000 evaluations.
+        func history(gainPerEvaluation rate: Double, last: Int) -> [(evaluations: Int, value: Double, time: Date)] {
+            stride(from: 50, through: last, by: 50).map { k in
+                (k, 99.0 + rate * Double(k), start.addingTimeInterval(0.01 * Double(k)))
+            }
+        }
+        let upper = 100.0   // gap to close: 100 − 1e-5 · 100 − d
+        let deadline = { (h: [(evaluations: Int, value: Double, time: Date)]) in h.last!.time.addingTimeInterval(10) }
+        // d = 99 + 1e-5 · 1 000 = 99.01 after 1 000 evaluations: needs 0.989, can gain 2 · 1e-5 · 1 000 = 0.02.
+        let slow = history(gainPerEvaluation: 1e-5, last: 1_000)
+        XCTAssertTrue(solver.hopeless(slow, upper: upper, deadline: deadline(slow)))
+        XCTAssertFalse(solver.hopeless(slow, upper: upper, deadline: nil))
+        XCTAssertFalse(solver.hopeless(history(gainPerEvaluation: 1e-5, last: 450), upper: upper, deadline: deadline(slow)))
+        // d = 99.5 after 1 000: needs 0.499, can gain 2 · 5e-4 · 1 000 = 1.
+        let fast = history(gainPerEvaluation: 5e-4, last: 1_000)
+        XCTAssertFalse(solver.hopeless(fast, upper: upper, deadline: deadline(fast)))
+        // The same pace with only 1 s left (100 evaluations): 0.1 < 0.499.
+        XCTAssertTrue(solver.hopeless(fast, upper: upper, deadline: fast.last!.time.addingTimeInterval(1)))
+        // Already within the tolerance: never hopeless.
+        XCTAssertFalse(solver.hopeless(fast, upper: 99.5, deadline: deadline(fast)))
     }
 }
