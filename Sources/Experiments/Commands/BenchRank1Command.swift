@@ -48,12 +48,14 @@ struct BenchRank1Command: ParsableCommand {
     var bm2LanczosSteps: Int?
     @Flag(help: "BM2 over one layer: plain L-BFGS inner solves, without the Gauss–Newton preconditioner (for comparison).")
     var bm2PlainLbfgs = false
+    @Option(help: ArgumentHelp("BM2: seconds per solve (default 60, as in rank1).", valueName: "seconds"))
+    var bm2TimeLimit: Double?
     @OptionGroup var data: DataOptions
 
     /// The BM2 settings these options choose.
     var bm2Options: BM2Options {
         BM2Options(rank: bm2Rank, maxRank: bm2MaxRank, denseDimension: bm2DenseDimension, lanczosSteps: bm2LanczosSteps,
-                   preconditioned: !bm2PlainLbfgs)
+                   preconditioned: !bm2PlainLbfgs, timeLimit: bm2TimeLimit)
     }
 
     func validate() throws {
@@ -63,6 +65,9 @@ struct BenchRank1Command: ParsableCommand {
         if let bm2Rank, bm2Rank < 2 { throw ValidationError("--bm2-rank must be at least 2, got \(bm2Rank)") }
         if let bm2MaxRank, bm2MaxRank < (bm2Rank ?? 2) {
             throw ValidationError("--bm2-max-rank must be at least --bm2-rank (\(bm2Rank ?? 2)), got \(bm2MaxRank)")
+        }
+        if let bm2TimeLimit, !(bm2TimeLimit > 0) {
+            throw ValidationError("--bm2-time-limit must be a positive number of seconds, got \(bm2TimeLimit)")
         }
         if let bm2LanczosSteps, bm2LanczosSteps <= 0 {
             throw ValidationError("--bm2-lanczos-steps must be positive, got \(bm2LanczosSteps)")

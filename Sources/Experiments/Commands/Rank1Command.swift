@@ -54,7 +54,7 @@ struct Rank1Command: ParsableCommand {
             let n = min(options.instances ?? series.instances ?? settings.instances, MNIST.verificationCount - 1)
             let variant = try MNISTVariant(inputShape: subject.network.inputShape, networkName: series.network)
             let images = try variant.images(mnist, split: .verification)
-            let method = "rank1", opts = "layers=\(series.layers),solver=\(series.solver.rawValue)"
+            let method = "rank1", opts = Self.options(series)
             let key = { (rho: Double) in
                 ResultKey(networkHash: subject.hash, method: method, options: opts, eps: rho, split: Split.verification.rawValue)
             }
@@ -66,7 +66,7 @@ struct Rank1Command: ParsableCommand {
                 for i in 1...n {
                     jobs.append(LeastSquaresJob(
                         key: key(rho), network: series.network, instance: i, label: images.labels[i], predicted: -1,
-                        solver: series.solver,
+                        solver: series.solver, bm2: BM2Options(timeLimit: series.timeLimit),
                         make: {
                             let center = try images.inputs([i], as: Double.self).elements
                             let previous = try images.inputs([i - 1], as: Double.self).elements
@@ -83,6 +83,14 @@ struct Rank1Command: ParsableCommand {
         }
         try render(lines, radii: radii, store: store, notes: notes)
         if interruption.requested { throw ExitCode(130) }
+    }
+
+    /// A series' store options: `layers=k,solver=s`, plus `,time-limit=T` when a BM2 series sets a
+    /// time limit other than the default (so rows of different budgets never mix).
+    static func options(_ series: Rank1Config.Series) -> String {
+        let base = "layers=\(series.layers),solver=\(series.solver.rawValue)"
+        guard let limit = series.timeLimit, limit != bm2DefaultTimeLimit else { return base }
+        return base + ",time-limit=\(limit)"
     }
 
     private func render(

@@ -50,8 +50,11 @@ public struct RadiusGrid: Equatable, Sendable {
 ///     series:
 ///       - {network: dense-3, layers: 1, solver: ipm}
 ///       - {network: CNN, layers: 2, solver: bm2, instances: 5}
+///       - {network: CNN, layers: 1, solver: bm2, instances: 9, time-limit: 300}
 /// ```
-/// Instance i (1, 2, …): x̂ = verification image i, ẑ = f_k(verification image i − 1).
+/// Instance i (1, 2, …): x̂ = verification image i, ẑ = f_k(verification image i − 1). `time-limit`
+/// (BM2 only) is the seconds one solve may take (default 60, `bm2DefaultTimeLimit`); any other
+/// value is part of the store key (`…,time-limit=300`), so its rows never mix with the default's.
 public struct Rank1Config: Equatable, Sendable {
     /// One line of the figure.
     public struct Series: Equatable, Sendable {
@@ -60,6 +63,8 @@ public struct Rank1Config: Equatable, Sendable {
         public var solver: LeastSquaresSolver
         /// nil: the experiment's `instances`.
         public var instances: Int?
+        /// BM2's seconds per solve; nil: the default (60).
+        public var timeLimit: Double? = nil
 
         /// `dense-3, k = 2 (csdp)`.
         public var label: String { "\(network), k = \(layers) (\(solver.rawValue.uppercased()))" }
@@ -88,7 +93,7 @@ public struct Rank1Config: Equatable, Sendable {
             c.series = []
             for (i, item) in items.enumerated() {
                 let key = "\(context).series[\(i)]"
-                let m = try reader.mapping(item, context: key, allowed: ["network", "layers", "solver", "instances"])
+                let m = try reader.mapping(item, context: key, allowed: ["network", "layers", "solver", "instances", "time-limit"])
                 let network = try reader.string(m["network"], key: "network", context: key, in: item)
                 guard let layersNode = m["layers"] else { throw reader.error(item, "\(key): missing key 'layers'") }
                 let layers = try reader.integer(layersNode, key: "\(key).layers")
@@ -101,7 +106,11 @@ public struct Rank1Config: Equatable, Sendable {
                     solver = s
                 }
                 let instances = try m["instances"].map { v throws(ConfigError) in try reader.integer(v, key: "\(key).instances") }
-                c.series.append(Series(network: network, layers: layers, solver: solver, instances: instances))
+                let timeLimit = try m["time-limit"].map { v throws(ConfigError) in try reader.positive(v, key: "\(key).time-limit") }
+                if timeLimit != nil, solver != .bm2 {
+                    throw reader.error(item, "\(key).time-limit applies to solver bm2 only (the series' solver is \(solver.rawValue))")
+                }
+                c.series.append(Series(network: network, layers: layers, solver: solver, instances: instances, timeLimit: timeLimit))
             }
         }
         return c
