@@ -14,8 +14,10 @@ struct Rank1Command: ParsableCommand {
             radius ρ of the grid, solves problem (B)'s relaxation on instances i = 1 … n: x̂ = verification \
             image i, ẑ = f_k(verification image i − 1). A solution counts as rank 1 when λ₁/λ₂ > 10³ (CSDP's \
             interior point converges to a maximum-rank solution, so rank 1 means tight; BM2 reports rank 1 \
-            when its w = 0). Every solve is committed to the store as it finishes; a rerun resumes. Writes \
-            OUT/rank1.svg (+ .png), rank1.csv (one row per series and ρ) and rank1.md.
+            when its w = 0 and it ends optimal). A BM2 solve stops after 60 s unless its series sets \
+            time-limit (seconds; rows of another budget are stored apart). Every solve is committed to the \
+            store as it finishes; a rerun resumes. Writes OUT/rank1.svg (+ .png), rank1.csv (one row per \
+            series and ρ) and rank1.md.
 
             Examples:
               experiments rank1 --instances 5
