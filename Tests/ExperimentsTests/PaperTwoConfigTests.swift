@@ -36,6 +36,7 @@ final class PaperTwoConfigTests: XCTestCase {
             "layers=2,solver=csdp", "layers=1,solver=bm2", "layers=1,solver=bm2,time-limit=300.0",
         ])
         XCTAssertEqual(Rank1Command.options(.init(network: "a", layers: 1, solver: .bm2, timeLimit: 60)), "layers=1,solver=bm2")
+        XCTAssertEqual(c.rank1.series.map(\.label), ["a, k = 2 (CSDP)", "a, k = 1 (BM2)", "a, k = 1 (BM2, 300 s)"])
         XCTAssertEqual(c.attackGap.target, 7)
         XCTAssertEqual(c.attackGap.instances, 2)
         XCTAssertEqual(c.attackGap.radii.values, [1, 3.16228, 10, 31.6228, 100])

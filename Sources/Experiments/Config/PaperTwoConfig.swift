@@ -54,7 +54,8 @@ public struct RadiusGrid: Equatable, Sendable {
 /// ```
 /// Instance i (1, 2, …): x̂ = verification image i, ẑ = f_k(verification image i − 1). `time-limit`
 /// (BM2 only) is the seconds one solve may take (default 60, `bm2DefaultTimeLimit`); any other
-/// value is part of the store key (`…,time-limit=300`), so its rows never mix with the default's.
+/// value is part of the store key (`…,time-limit=300.0`) and of the label (`CNN, k = 1 (BM2, 300 s)`),
+/// so its rows never mix with the default's.
 public struct Rank1Config: Equatable, Sendable {
     /// One line of the figure.
     public struct Series: Equatable, Sendable {
@@ -66,8 +67,11 @@ public struct Rank1Config: Equatable, Sendable {
         /// BM2's seconds per solve; nil: the default (60).
         public var timeLimit: Double? = nil
 
-        /// `dense-3, k = 2 (csdp)`.
-        public var label: String { "\(network), k = \(layers) (\(solver.rawValue.uppercased()))" }
+        /// `dense-3, k = 2 (IPM)`, `CNN, k = 1 (BM2, 300 s)` (a time limit other than the default).
+        public var label: String {
+            let budget = timeLimit.flatMap { $0 == bm2DefaultTimeLimit ? nil : String(format: ", %g s", $0) } ?? ""
+            return "\(network), k = \(layers) (\(solver.rawValue.uppercased())\(budget))"
+        }
     }
 
     public var instances = 10
