@@ -22,6 +22,17 @@ final class OneLayerDualTests: XCTestCase {
         return p
     }
 
+    /// A random instance (`instance`) with CSDP's optimum, nil unless CSDP solved it (and, with
+    /// `tight`, unless its answer is rank 1 by the test, λ₁/λ₂ > 10³). Draws what `instance` draws.
+    func solvedInstance(_ sizes: [Int], _ rng: inout SplitMix64, tight: Bool = false) throws
+        -> (problem: LeastSquaresProblem, reference: LeastSquaresSolution)?
+    {
+        guard let p = try instance(sizes, &rng) else { return nil }
+        let reference = try solveLeastSquaresRelaxation(p)
+        guard reference.status == .optimal, !tight || reference.rankRatio > 1e3 else { return nil }
+        return (p, reference)
+    }
+
     /// Multipliers inside the domain `M ≻ 0`: ν, η, μ of order 1, π small.
     func multipliers(_ n: Int, _ rng: inout SplitMix64) -> [Double] {
         (0..<n).map { _ in rng.unitInterval() } + (0..<n).map { _ in rng.unitInterval() }
@@ -55,9 +66,7 @@ final class OneLayerDualTests: XCTestCase {
         var rng = SplitMix64(seed: 43)
         var compared = 0
         for _ in 0..<8 {
-            guard let p = try instance([4, 7], &rng) else { continue }
-            let reference = try solveLeastSquaresRelaxation(p)
-            guard reference.status == .optimal else { continue }
+            guard let (p, reference) = try solvedInstance([4, 7], &rng) else { continue }
             let dual = OneLayerDual(lag: RankTwoLagrangian(p))
             for _ in 0..<10 {
                 let y = multipliers(7, &rng)
@@ -95,9 +104,7 @@ final class OneLayerDualTests: XCTestCase {
         var rng = SplitMix64(seed: 47)
         var reached = 0
         for sizes in [[4, 7], [5, 12], [4, 7], [6, 10], [4, 7], [5, 9], [6, 8]] {
-            guard let p = try instance(sizes, &rng) else { continue }
-            let reference = try solveLeastSquaresRelaxation(p)
-            guard reference.status == .optimal, reference.rankRatio > 1e3 else { continue }
+            guard let (p, reference) = try solvedInstance(sizes, &rng, tight: true) else { continue }
             let n = sizes[1]
             let dual = OneLayerDual(lag: RankTwoLagrangian(p))
             let start = [Double](repeating: 1, count: 2 * n) + [Double](repeating: 0.01, count: n) + [1]
@@ -180,9 +187,7 @@ final class OneLayerDualTests: XCTestCase {
         var rng = SplitMix64(seed: 61)
         var certified = 0
         for _ in 0..<8 {
-            guard let p = try instance([4, 7], &rng) else { continue }
-            let reference = try solveLeastSquaresRelaxation(p)
-            guard reference.status == .optimal, reference.rankRatio > 1e3 else { continue }
+            guard let (p, reference) = try solvedInstance([4, 7], &rng, tight: true) else { continue }
             var solver = BurerMonteiroRank2()
             // First order can never pass (gradient ≤ 0), and no second-order certificate of BM2's own.
             solver.optimalityTolerance = 0
